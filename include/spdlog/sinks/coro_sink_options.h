@@ -1,0 +1,122 @@
+// coro_sink_options.h - every knob of spdlog::sinks::coro_sink, in one struct.
+//
+// Defaults are those of the design note the sink grew from (lual's coroutine backend):
+// batches of 50, a flush interval of one second, 10000 queued messages, drop_oldest.
+// The options are validated once, when the sink is constructed; an invalid value throws
+// spdlog::spdlog_ex naming the field, the value and the valid range.
+//
+//     auto opts = spdlog::sinks::coro_sink_options::high_throughput();
+//     opts.overflow = spdlog::sinks::overflow_strategy::block;
+//     opts.block_timeout = std::chrono::milliseconds(20);  // bounded back-pressure
+//     auto sink = std::make_shared<spdlog::sinks::coro_sink_mt>(sinks, opts);
+
+#pragma once
+
+#include <spdlog/common.h>
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+
+namespace spdlog {
+namespace sinks {
+
+// What log() does when max_queue_size messages are already queued.
+enum class overflow_strategy {
+    // Evict the oldest queued message (counted in queue_overflows and messages_dropped),
+    // then queue the new one. The producer never waits. The one message the worker is
+    // writing at that instant is not evictable; the oldest of the others goes.
+    drop_oldest,
+    // Reject the new message (counted in queue_overflows and messages_dropped).
+    drop_newest,
+    // Never drop: the producer waits for room. With the cooperative and manual drivers a
+    // producer makes room itself by running the worker inline, so a single thread cannot
+    // deadlock. With block_timeout > 0 a producer that waited that long drops its message
+    // (counted in block_timeouts and messages_dropped).
+    block,
+};
+
+// Who runs the worker coroutine.
+enum class coro_driver {
+    // Default, the design note's model. A log() call that finds a trigger due resumes the
+    // worker inline for one batch; poll() and flush() resume it too. No thread is created.
+    cooperative,
+    // log() never writes (except to make room under overflow_strategy::block). Only poll(),
+    // flush(), flush_for() and the destructor run the worker: for game loops and real-time
+    // threads that must never do I/O on the log call.
+    manual,
+    // A background thread owned by the sink resumes the worker. Not built yet: constructing
+    // a sink with it throws spdlog_ex.
+    thread,
+};
+
+struct coro_sink_options {
+    // Messages written per worker step, and the queue depth that triggers a step.
+    // Range: 1 .. max_queue_size.
+    std::size_t batch_size = 50;
+
+    // A queued message is written at most this long after it was queued, when the worker
+    // gets to run; the step that writes it also flushes the wrapped sinks. Range: > 0.
+    std::chrono::milliseconds flush_interval{1000};
+
+    // Bound on queued messages (including one whose write failed and waits for a retry).
+    // Range: 1 .. 2^32. Memory is reserved up front: about 192 bytes per message, plus a
+    // heap copy for any message whose logger name + payload exceed the inline room.
+    std::size_t max_queue_size = 10000;
+
+    // What a full queue does; see overflow_strategy.
+    overflow_strategy overflow = overflow_strategy::drop_oldest;
+
+    // Who runs the worker; see coro_driver.
+    coro_driver driver = coro_driver::cooperative;
+
+    // Consecutive failed restarts of the worker tolerated before the sink falls back to
+    // synchronous writing. 0 = fall back at the first failure. Range: any.
+    std::size_t max_restarts = 5;
+
+    // Delay before the first restart after a failure; each further consecutive failure
+    // doubles it, up to max_restart_backoff. A successful write resets the sequence.
+    // Range: 0 .. max_restart_backoff.
+    std::chrono::milliseconds restart_backoff{10};
+    std::chrono::milliseconds max_restart_backoff{1000};
+
+    // Bound on flush(), on the drain in the destructor, and the default of flush_for()
+    // callers who pass it. Range: > 0.
+    std::chrono::milliseconds flush_timeout{5000};
+
+    // With overflow_strategy::block: how long a producer waits for room before it drops
+    // its message. 0 = wait without limit. Range: >= 0.
+    std::chrono::milliseconds block_timeout{0};
+
+    // Optional. Receives the messages the wrapped sinks could not take once the sink has
+    // fallen back to synchronous writing, and those still queued when the destructor
+    // gives up. Empty = such messages are counted in messages_failed.
+    spdlog::sink_ptr fallback_sink;
+
+    // Receives every error and warning of the sink (a wrapped sink threw, a flush timed out,
+    // the sink fell back, messages were lost at destruction). Called from whichever thread
+    // runs the worker; must not throw (if it does, the exception is swallowed). Empty = print
+    // to stderr like spdlog's default handler, at most once a second.
+    spdlog::err_handler error_handler;
+
+    // The time source of every time-based rule (flush interval, restart backoff, flush and
+    // block timeouts, error rate limit). Called from any thread that logs or runs the
+    // worker; must be thread-safe and monotonic. Empty = std::chrono::steady_clock::now.
+    std::function<std::chrono::steady_clock::time_point()> clock;
+
+    // Presets from the design note. Each returns the defaults with a few fields changed.
+    // Never blocks, allocates or throws. Any thread.
+    // batch 100, flush every 50 ms, 50000 queued, drop_oldest.
+    static coro_sink_options high_throughput();
+    // batch 10, flush every 1 s, 1000 queued, drop_oldest.
+    static coro_sink_options memory_constrained();
+    // batch 1, flush every 100 ms, block (never drops).
+    static coro_sink_options reliable();
+
+    // Throws spdlog_ex naming the first invalid field, its value and the valid range;
+    // returns normally when every rule holds. Allocates only to build the message.
+    void validate() const;
+};
+
+}  // namespace sinks
+}  // namespace spdlog

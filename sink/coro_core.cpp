@@ -1,0 +1,712 @@
+// coro_core.cpp - submission, the worker coroutine and its supervisor.
+
+#include "coro_core.h"
+
+#include <spdlog/common.h>
+#include <spdlog/sinks/coro_sink.h>
+
+#include "text.h"
+
+#include <spdlog/pattern_formatter.h>
+
+#include <algorithm>
+#include <limits>
+#include <thread>
+#include <utility>
+
+namespace spdlog {
+namespace sinks {
+namespace coro_detail {
+
+namespace {
+// The worker roles this thread holds, innermost first. A wrapped sink may log into (or
+// flush) the very sink that is calling it, or into another coro_sink whose worker is
+// further up the stack: such a call must not wait for a role its own thread holds.
+struct held_role {
+    const coro_core *core;
+    held_role *outer;
+};
+thread_local held_role *tls_held_roles = nullptr;
+
+}  // namespace
+
+// Holds the worker role for a scope and registers it in tls_held_roles.
+class coro_core::role_scope {
+public:
+    explicit role_scope(coro_core &core) noexcept
+        : core_(core),
+          node_{&core, tls_held_roles} {
+        tls_held_roles = &node_;
+    }
+    ~role_scope() {
+        tls_held_roles = node_.outer;
+        core_.release_role();
+    }
+    role_scope(const role_scope &) = delete;
+    role_scope &operator=(const role_scope &) = delete;
+
+private:
+    coro_core &core_;
+    held_role node_;
+};
+
+// Locks sinks_mutex_ unless the sink is single-threaded (coro_sink_st).
+class coro_core::sinks_lock {
+public:
+    explicit sinks_lock(const coro_core &core)
+        : lock_(core.sinks_mutex_, std::defer_lock) {
+        if (core.thread_safe_) lock_.lock();
+    }
+
+private:
+    std::unique_lock<std::mutex> lock_;
+};
+
+// ---------------------------------------------------------------------------------------
+// Construction and destruction
+
+namespace {
+coro_sink_options validated(coro_sink_options options) {
+    options.validate();
+    return options;
+}
+void check_not_null(const sink_ptr &sink, const char *where) {
+    if (!sink) {
+        throw_spdlog_ex(concat("coro_sink: ", where,
+                               ": a wrapped sink is null; pass a valid spdlog::sink_ptr"));
+    }
+}
+}  // namespace
+
+coro_core::coro_core(std::vector<sink_ptr> sinks, coro_sink_options options, bool thread_safe)
+    : options_(validated(std::move(options))),
+      thread_safe_(thread_safe),
+      interval_ticks_(
+          std::chrono::duration_cast<std::chrono::nanoseconds>(options_.flush_interval).count()),
+      errors_(options_.error_handler, options_.clock),
+      ring_(options_.max_queue_size),
+      restart_(options_.max_restarts, options_.restart_backoff, options_.max_restart_backoff),
+      sinks_(std::move(sinks)) {
+    for (std::size_t i = 0; i < sinks_.size(); ++i) {
+        check_not_null(sinks_[i], concat("sinks[", i, "]").c_str());
+    }
+    current_pending_.reserve(sinks_.size());
+    direct_pending_.reserve(sinks_.size());
+}
+
+coro_core::~coro_core() {
+    // Write what is queued and flush, bounded by flush_timeout. What is left after that
+    // (the time ran out, or another thread is still inside the sink) goes to the fallback
+    // sink or is reported: never silently lost.
+    flush_for(options_.flush_timeout);
+    if (try_acquire_role()) {
+        role_scope role(*this);
+        abandon_leftovers();
+    } else if (queued_.load(std::memory_order_acquire) != 0) {
+        report([&] {
+            return concat("coro_sink destroyed while another thread was running its worker: ",
+                          queued_.load(), " queued messages were not written");
+        });
+    }
+    task_.reset();
+}
+
+// ---------------------------------------------------------------------------------------
+// Submission
+
+void coro_core::log(const details::log_msg &msg) noexcept {
+    if (state_.load(std::memory_order_acquire) == coro_worker_state::fallback &&
+        options_.driver != coro_driver::manual && log_synchronously(msg)) {
+        return;
+    }
+    enqueue(msg);
+}
+
+void coro_core::enqueue(const details::log_msg &msg) noexcept {
+    const time_point stamp = now();
+    std::unique_ptr<char[]> heap;
+    if (!queued_message::representable(msg) || queued_message::needs_heap(msg)) {
+        try {
+            if (!queued_message::representable(msg))
+                throw std::length_error("logger name over 4 GiB");
+            heap = queued_message::allocate_for(msg);
+        } catch (const std::exception &e) {
+            bypassed_.fetch_add(1, std::memory_order_relaxed);
+            failed_.fetch_add(1, std::memory_order_relaxed);
+            report([&] {
+                return concat("coro_sink: could not copy a message of ", msg.payload.size(),
+                              " bytes: ", e.what());
+            });
+            return;
+        }
+    }
+    std::size_t depth = 0;
+    if (!make_room(stamp, depth)) return;
+    ring_.push(msg, std::move(heap), ticks(stamp));
+    if (options_.driver == coro_driver::cooperative) maybe_step(depth, stamp);
+}
+
+bool coro_core::reserve(std::size_t &depth) noexcept {
+    std::size_t n = queued_.load(std::memory_order_relaxed);
+    while (n < options_.max_queue_size) {
+        if (queued_.compare_exchange_weak(n, n + 1, std::memory_order_acq_rel,
+                                          std::memory_order_relaxed)) {
+            depth = n + 1;
+            note_high_water(depth);
+            return true;
+        }
+    }
+    return false;
+}
+
+void coro_core::note_high_water(std::size_t depth) noexcept {
+    // A plain load first: the line is only written when the mark rises, so in steady state
+    // producers share it read-only.
+    std::size_t mark = high_water_.load(std::memory_order_relaxed);
+    while (depth > mark &&
+           !high_water_.compare_exchange_weak(mark, depth, std::memory_order_relaxed)) {
+    }
+}
+
+void coro_core::reject(std::atomic<std::uint64_t> &reason) noexcept {
+    reason.fetch_add(1, std::memory_order_relaxed);
+    bypassed_.fetch_add(1, std::memory_order_relaxed);
+}
+
+bool coro_core::make_room(time_point stamp, std::size_t &depth) noexcept {
+    unsigned spins = 0;
+    for (;;) {
+        if (reserve(depth)) return true;
+        switch (options_.overflow) {
+            case overflow_strategy::drop_newest:
+                reject(rejected_);
+                return false;
+            case overflow_strategy::drop_oldest:
+                // Our message takes the evicted one's place in the bound.
+                if (ring_.pop(nullptr)) {
+                    evicted_.fetch_add(1, std::memory_order_relaxed);
+                    depth = options_.max_queue_size;
+                    return true;
+                }
+                // Nothing evictable: the only queued messages are in the worker's hands or
+                // still being copied in by their producers. The latter takes nanoseconds;
+                // wait a little for it, then give up on our own message.
+                if (spins > 256) {
+                    reject(rejected_);
+                    return false;
+                }
+                message_ring::backoff(spins++);
+                continue;
+            case overflow_strategy::block:
+                break;
+        }
+        // overflow_strategy::block
+        if (held_by_this_thread()) {
+            // A wrapped sink logging into its own sink while the queue is full: the room
+            // can only come from the worker this very thread is running.
+            reject(rejected_);
+            return false;
+        }
+        if (options_.driver != coro_driver::thread && try_acquire_role()) {
+            std::size_t written = 0;
+            {
+                role_scope role(*this);
+                written = step(now());  // the queue is full, so the batch trigger is due
+            }
+            if (written != 0) continue;
+            // Nothing written: the worker is waiting out a restart backoff.
+        }
+        if (options_.block_timeout.count() > 0 && now() - stamp >= options_.block_timeout) {
+            reject(block_timeouts_);
+            return false;
+        }
+        wait_a_little(spins);
+    }
+}
+
+void coro_core::maybe_step(std::size_t depth, time_point stamp) noexcept {
+    bool is_due = depth >= options_.batch_size;
+    if (!is_due) {
+        switch (state_.load(std::memory_order_relaxed)) {
+            case coro_worker_state::running: {
+                const auto oldest = ring_.oldest_stamp();
+                is_due = oldest && ticks(stamp) - *oldest >= interval_ticks_;
+                break;
+            }
+            case coro_worker_state::backing_off:
+                is_due = ticks(stamp) >= restart_at_.load(std::memory_order_relaxed);
+                break;
+            case coro_worker_state::fallback:
+                is_due = true;
+                break;
+        }
+    }
+    if (is_due && try_acquire_role()) {
+        role_scope role(*this);
+        step(stamp);
+    }
+}
+
+bool coro_core::log_synchronously(const details::log_msg &msg) noexcept {
+    // Re-entrant (a wrapped sink logging into this sink), or another thread holds the
+    // worker for longer than a flush may take: the caller queues the message instead.
+    if (held_by_this_thread() || !acquire_role_until(now() + options_.flush_timeout)) {
+        return false;
+    }
+    role_scope role(*this);
+    // Drain the queue first, in order, so the synchronous write does not overtake it.
+    const std::uint64_t target = ring_.tail();
+    try {
+        while (has_current_ || ring_.head() < target) {
+            const std::uint64_t before = ring_.head();
+            write_batch(true);
+            if (!has_current_ && ring_.head() == before) break;  // head still being copied in
+        }
+    } catch (...) {
+        // write_batch(true) does not crash; nothing to do.
+    }
+    bypassed_.fetch_add(1, std::memory_order_relaxed);
+    std::uint64_t processed = 0;
+    std::uint64_t failed = 0;
+    {
+        sinks_lock lock(*this);
+        direct_pending_.clear();
+        if (deliver(msg, false, direct_pending_)) {
+            ++processed;
+            if (state_.load(std::memory_order_relaxed) == coro_worker_state::fallback) {
+                leave_fallback();
+            }
+        } else {
+            route_to_fallback(msg, processed, failed);
+        }
+    }
+    processed_.fetch_add(processed, std::memory_order_relaxed);
+    failed_.fetch_add(failed, std::memory_order_relaxed);
+    return true;
+}
+
+// ---------------------------------------------------------------------------------------
+// Worker role
+
+bool coro_core::try_acquire_role() noexcept {
+    // A plain load first, so contending producers do not bounce the line with failed RMWs.
+    if (role_busy_.load(std::memory_order_relaxed)) return false;
+    if (held_by_this_thread()) return false;
+    return !role_busy_.exchange(true, std::memory_order_acquire);
+}
+
+bool coro_core::acquire_role_until(time_point deadline) noexcept {
+    if (held_by_this_thread()) return false;
+    unsigned spins = 0;
+    while (!try_acquire_role()) {
+        if (now() > deadline) return false;
+        wait_a_little(spins);
+    }
+    return true;
+}
+
+void coro_core::release_role() noexcept { role_busy_.store(false, std::memory_order_release); }
+
+bool coro_core::held_by_this_thread() const noexcept {
+    for (const held_role *r = tls_held_roles; r != nullptr; r = r->outer) {
+        if (r->core == this) return true;
+    }
+    return false;
+}
+
+void coro_core::wait_a_little(unsigned &spins) const noexcept {
+    // Waiting here is for another thread's worker step or a restart backoff: first spin and
+    // yield (a step usually ends within microseconds), then sleep briefly so a long wait
+    // does not burn a core. Time-based decisions are made by the caller on the injected
+    // clock; this only paces the re-checks.
+    if (spins < 128) {
+        message_ring::backoff(spins);
+    } else {
+        std::this_thread::sleep_for(std::chrono::microseconds(50));
+    }
+    ++spins;
+}
+
+// ---------------------------------------------------------------------------------------
+// Supervisor
+
+std::size_t coro_core::step(time_point t) noexcept {
+    step_written_ = 0;
+    switch (state_.load(std::memory_order_relaxed)) {
+        case coro_worker_state::backing_off:
+            if (ticks(t) < restart_at_.load(std::memory_order_relaxed)) return 0;
+            // The backoff is over: restart now, and let the new worker run this very step
+            // (unlike the original, a restarted worker is never asleep).
+            task_ = worker();
+            restarts_.fetch_add(1, std::memory_order_relaxed);
+            state_.store(coro_worker_state::running, std::memory_order_release);
+            break;
+        case coro_worker_state::running:
+        case coro_worker_state::fallback:
+            if (!task_.alive()) task_ = worker();
+            break;
+    }
+    const worker_task::step result = task_.resume();
+    if (result.crashed) on_crash(t);
+    return step_written_;
+}
+
+// The worker coroutine. Each resumption is one step; a wrapped sink's failure leaves the
+// body as worker_crash, which ends the coroutine (the supervisor restarts it).
+worker_task coro_core::worker() {
+    for (;;) {
+        const trigger why = due(now());
+        if (why != trigger::none) {
+            const bool synchronous =
+                state_.load(std::memory_order_relaxed) == coro_worker_state::fallback;
+            write_batch(synchronous);
+            if (why == trigger::time || flush_retry_) {
+                flush_wrapped(synchronous);
+            } else if (why == trigger::drain && drained()) {
+                flush_wrapped(synchronous);
+                drain_flushed_ = true;
+            }
+        }
+        co_yield step_written_;
+    }
+}
+
+coro_core::trigger coro_core::due(time_point t) const noexcept {
+    if (has_current_) return trigger::retry;
+    if (drain_active_ && !drain_flushed_) return trigger::drain;
+    if (flush_retry_) return trigger::time;
+    if (queued_.load(std::memory_order_acquire) >= options_.batch_size) return trigger::batch;
+    const auto oldest = ring_.oldest_stamp();
+    if (oldest && ticks(t) - *oldest >= interval_ticks_) return trigger::time;
+    return trigger::none;
+}
+
+bool coro_core::drained() const noexcept { return !has_current_ && ring_.head() >= drain_target_; }
+
+void coro_core::write_batch(bool synchronous) {
+    // Counters are published once per batch, also when a crash unwinds through here.
+    struct commit {
+        coro_core &core;
+        std::uint64_t processed = 0;
+        std::uint64_t failed = 0;
+        ~commit() {
+            core.processed_.fetch_add(processed, std::memory_order_relaxed);
+            core.failed_.fetch_add(failed, std::memory_order_relaxed);
+            core.queued_.fetch_sub(processed + failed, std::memory_order_release);
+            core.step_written_ += static_cast<std::size_t>(processed + failed);
+        }
+    } done{*this};
+
+    sinks_lock lock(*this);
+    for (std::size_t n = 0; n < options_.batch_size; ++n) {
+        if (!has_current_) {
+            if (!ring_.pop(&current_)) break;
+            has_current_ = true;
+            current_retry_ = false;
+            current_pending_.clear();
+        }
+        const details::log_msg msg = current_.view();
+        if (deliver(msg, current_retry_, current_pending_)) {
+            ++done.processed;
+            restart_.on_success();
+            if (synchronous) leave_fallback();
+        } else if (synchronous) {
+            route_to_fallback(msg, done.processed, done.failed);
+        } else {
+            // Keep the message (in hand, still counted as queued) and let the worker die.
+            current_retry_ = true;
+            throw worker_crash{};
+        }
+        current_.clear();
+        has_current_ = false;
+    }
+}
+
+bool coro_core::deliver(const details::log_msg &msg,
+                        bool retry,
+                        std::vector<sink *> &pending) noexcept {
+    if (!retry) {
+        for (const sink_ptr &s : sinks_) {
+            if (!s->should_log(msg.level)) continue;
+            try {
+                s->log(msg);
+            } catch (const std::exception &e) {
+                sink_failed("log", e.what());
+                pending.push_back(s.get());
+            } catch (...) {
+                sink_failed("log", "unknown exception");
+                pending.push_back(s.get());
+            }
+        }
+        return pending.empty();
+    }
+    // A retry: only the sinks that failed, and only those still wrapped.
+    auto still_wrapped = [this](sink *p) {
+        return std::any_of(sinks_.begin(), sinks_.end(),
+                           [p](const sink_ptr &s) { return s.get() == p; });
+    };
+    std::size_t kept = 0;
+    for (sink *s : pending) {
+        if (!still_wrapped(s)) continue;
+        try {
+            s->log(msg);
+            continue;
+        } catch (const std::exception &e) {
+            sink_failed("log", e.what());
+        } catch (...) {
+            sink_failed("log", "unknown exception");
+        }
+        pending[kept++] = s;
+    }
+    pending.resize(kept);
+    return kept == 0;
+}
+
+void coro_core::route_to_fallback(const details::log_msg &msg,
+                                  std::uint64_t &processed,
+                                  std::uint64_t &failed) noexcept {
+    if (options_.fallback_sink) {
+        try {
+            options_.fallback_sink->log(msg);
+            ++processed;
+            fallback_writes_.fetch_add(1, std::memory_order_relaxed);
+            return;
+        } catch (const std::exception &e) {
+            backend_errors_.fetch_add(1, std::memory_order_relaxed);
+            report([&] {
+                return concat("coro_sink: the fallback sink threw from log(): ", e.what());
+            });
+        } catch (...) {
+            backend_errors_.fetch_add(1, std::memory_order_relaxed);
+            errors_.report("coro_sink: the fallback sink threw from log(): unknown exception");
+        }
+    }
+    ++failed;
+}
+
+void coro_core::flush_wrapped(bool synchronous) {
+    bool failed = false;
+    {
+        sinks_lock lock(*this);
+        for (const sink_ptr &s : sinks_) {
+            try {
+                s->flush();
+            } catch (const std::exception &e) {
+                sink_failed("flush", e.what());
+                failed = true;
+            } catch (...) {
+                sink_failed("flush", "unknown exception");
+                failed = true;
+            }
+        }
+    }
+    if (synchronous && options_.fallback_sink) {
+        try {
+            options_.fallback_sink->flush();
+        } catch (...) {
+            backend_errors_.fetch_add(1, std::memory_order_relaxed);
+        }
+    }
+    flush_retry_ = failed && !synchronous;
+    if (flush_retry_) throw worker_crash{};
+}
+
+void coro_core::sink_failed(const char *operation, const char *what) noexcept {
+    backend_errors_.fetch_add(1, std::memory_order_relaxed);
+    report(
+        [&] { return concat("coro_sink: a wrapped sink threw from ", operation, "(): ", what); });
+}
+
+void coro_core::on_crash(time_point t) noexcept {
+    task_.reset();
+    if (restart_.on_failure()) {
+        const auto delay = restart_.delay();
+        restart_at_.store(ticks(t + delay), std::memory_order_relaxed);
+        state_.store(coro_worker_state::backing_off, std::memory_order_release);
+        report([&] {
+            return concat("coro_sink: worker crashed (", restart_.consecutive_failures(),
+                          " consecutive failure(s)); restarting in ", delay);
+        });
+    } else {
+        enter_fallback();
+    }
+}
+
+void coro_core::enter_fallback() noexcept {
+    state_.store(coro_worker_state::fallback, std::memory_order_release);
+    fallback_activations_.fetch_add(1, std::memory_order_relaxed);
+    report([&] {
+        return concat("coro_sink: worker failed ", restart_.consecutive_failures(),
+                      " times in a row; falling back to synchronous writing");
+    });
+}
+
+void coro_core::leave_fallback() noexcept {
+    if (state_.load(std::memory_order_relaxed) != coro_worker_state::fallback) return;
+    restart_.on_success();
+    state_.store(coro_worker_state::running, std::memory_order_release);
+    report([] {
+        return std::string(
+            "coro_sink: wrapped sinks accept messages again; leaving synchronous fallback");
+    });
+}
+
+void coro_core::abandon_leftovers() noexcept {
+    std::uint64_t processed = 0;
+    std::uint64_t failed = 0;
+    while (has_current_ || ring_.pop(&current_)) {
+        has_current_ = false;
+        const details::log_msg msg = current_.view();
+        route_to_fallback(msg, processed, failed);
+        current_.clear();
+    }
+    processed_.fetch_add(processed, std::memory_order_relaxed);
+    failed_.fetch_add(failed, std::memory_order_relaxed);
+    queued_.fetch_sub(processed + failed, std::memory_order_release);
+    if (processed + failed != 0) {
+        report([&] {
+            return concat("coro_sink destroyed with ", processed + failed,
+                          " unwritten messages: ", processed, " sent to the fallback sink, ",
+                          failed, " lost");
+        });
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Flush and poll
+
+bool coro_core::flush_for(std::chrono::milliseconds timeout) noexcept {
+    const time_point deadline = now() + timeout;
+    // From inside a wrapped sink of this very sink, a flush cannot wait for itself.
+    if (held_by_this_thread()) return false;
+    bool ok = false;
+    if (acquire_role_until(deadline)) {
+        role_scope role(*this);
+        drain_target_ = ring_.tail();
+        drain_active_ = true;
+        drain_flushed_ = false;
+        unsigned spins = 0;
+        for (;;) {
+            const time_point t = now();
+            const std::size_t written = step(t);
+            if (drain_flushed_) {
+                ok = true;
+                break;
+            }
+            if (now() > deadline) break;
+            if (written == 0) wait_a_little(spins);  // backing off, or the head is being copied
+        }
+        drain_active_ = false;
+    }
+    if (!ok) {
+        flush_timeouts_.fetch_add(1, std::memory_order_relaxed);
+        report([&] {
+            return concat("coro_sink: flush timed out after ", timeout, " with ",
+                          queued_.load(std::memory_order_relaxed),
+                          " messages still queued; they will be written later");
+        });
+    }
+    return ok;
+}
+
+std::size_t coro_core::poll() noexcept {
+    if (!try_acquire_role()) return 0;
+    role_scope role(*this);
+    return step(now());
+}
+
+// ---------------------------------------------------------------------------------------
+// Wrapped sinks
+
+void coro_core::set_pattern(const std::string &pattern) {
+    set_formatter(std::make_unique<spdlog::pattern_formatter>(pattern));
+}
+
+void coro_core::set_formatter(std::unique_ptr<spdlog::formatter> formatter) {
+    sinks_lock lock(*this);
+    for (const sink_ptr &s : sinks_) s->set_formatter(formatter->clone());
+}
+
+void coro_core::add_sink(sink_ptr sink) {
+    check_not_null(sink, "add_sink");
+    sinks_lock lock(*this);
+    sinks_.push_back(std::move(sink));
+    // Reserve now, so recording a failure while writing never allocates.
+    current_pending_.reserve(sinks_.size());
+    direct_pending_.reserve(sinks_.size());
+}
+
+void coro_core::remove_sink(const sink_ptr &sink) {
+    sinks_lock lock(*this);
+    sinks_.erase(std::remove(sinks_.begin(), sinks_.end(), sink), sinks_.end());
+}
+
+void coro_core::set_sinks(std::vector<sink_ptr> sinks) {
+    for (std::size_t i = 0; i < sinks.size(); ++i) {
+        check_not_null(sinks[i], concat("set_sinks: sinks[", i, "]").c_str());
+    }
+    sinks_lock lock(*this);
+    sinks_ = std::move(sinks);
+    current_pending_.reserve(sinks_.size());
+    direct_pending_.reserve(sinks_.size());
+}
+
+std::vector<sink_ptr> coro_core::sinks() const {
+    sinks_lock lock(*this);
+    return sinks_;
+}
+
+coro_sink_stats coro_core::stats() const noexcept {
+    coro_sink_stats s;
+    const auto relaxed = std::memory_order_relaxed;
+    s.queue_overflows = evicted_.load(relaxed) + rejected_.load(relaxed);
+    s.block_timeouts = block_timeouts_.load(relaxed);
+    s.messages_dropped = s.queue_overflows + s.block_timeouts;
+    s.messages_processed = processed_.load(relaxed);
+    s.messages_failed = failed_.load(relaxed);
+    s.queue_size = queued_.load(std::memory_order_acquire);
+    s.messages_submitted = ring_.tail() + bypassed_.load(relaxed);
+    s.worker_restarts = restarts_.load(relaxed);
+    s.backend_errors = backend_errors_.load(relaxed);
+    s.flush_timeouts = flush_timeouts_.load(relaxed);
+    s.fallback_writes = fallback_writes_.load(relaxed);
+    s.fallback_activations = fallback_activations_.load(relaxed);
+    s.queue_high_water = high_water_.load(relaxed);
+    s.queue_capacity = options_.max_queue_size;
+    s.worker_state = state_.load(relaxed);
+    s.fallback_active = s.worker_state == coro_worker_state::fallback;
+    return s;
+}
+
+// ---------------------------------------------------------------------------------------
+// The functions coro_sink<Mutex> forwards to (declared in the public header).
+
+void coro_core_deleter::operator()(coro_core *core) const noexcept { delete core; }
+
+coro_core_ptr make_coro_core(std::vector<sink_ptr> sinks,
+                             coro_sink_options options,
+                             bool thread_safe) {
+    return coro_core_ptr(new coro_core(std::move(sinks), std::move(options), thread_safe));
+}
+void core_log(coro_core &core, const details::log_msg &msg) noexcept { core.log(msg); }
+void core_flush(coro_core &core) noexcept { core.flush_for(core.options().flush_timeout); }
+bool core_flush_for(coro_core &core, std::chrono::milliseconds timeout) noexcept {
+    return core.flush_for(timeout);
+}
+std::size_t core_poll(coro_core &core) noexcept { return core.poll(); }
+void core_set_pattern(coro_core &core, const std::string &pattern) { core.set_pattern(pattern); }
+void core_set_formatter(coro_core &core, std::unique_ptr<spdlog::formatter> formatter) {
+    core.set_formatter(std::move(formatter));
+}
+void core_add_sink(coro_core &core, sink_ptr sink) { core.add_sink(std::move(sink)); }
+void core_remove_sink(coro_core &core, const sink_ptr &sink) { core.remove_sink(sink); }
+void core_set_sinks(coro_core &core, std::vector<sink_ptr> sinks) {
+    core.set_sinks(std::move(sinks));
+}
+std::vector<sink_ptr> core_sinks(const coro_core &core) { return core.sinks(); }
+coro_sink_stats core_stats(const coro_core &core) noexcept { return core.stats(); }
+const coro_sink_options &core_options(const coro_core &core) noexcept { return core.options(); }
+
+}  // namespace coro_detail
+}  // namespace sinks
+}  // namespace spdlog

@@ -1,0 +1,188 @@
+// coro_core.h - the engine behind spdlog::sinks::coro_sink: queue, worker, supervisor.
+//
+// Three parts, one object:
+//   - submission (log): reserve a place in the bound, copy the message into the ring,
+//     and, with the cooperative driver, run one worker step inline when a trigger is due;
+//   - the worker: a C++20 coroutine (worker_task) that writes one batch per resumption;
+//   - the supervisor: whoever holds the *worker role* resumes the coroutine, restarts it
+//     after a crash once its backoff has passed, and switches to synchronous fallback when
+//     the restart budget is spent.
+//
+// The worker role is a try-lock flag: at most one thread runs the worker at a time, and
+// log() / poll() never wait for it (they skip the step when another thread has it). Only
+// flush, the destructor, the fallback path and a producer blocked under overflow_strategy
+// ::block wait for it. Everything the worker owns (the coroutine, the message in hand, the
+// supervisor state) is touched only by the role holder; what other threads read (state,
+// restart time, counters) is atomic.
+//
+// Lock order: worker role, then sinks_mutex_. log() takes neither on its fast path.
+
+#pragma once
+
+#include "error_reporter.h"
+#include "message_ring.h"
+#include "queued_message.h"
+#include "restart_policy.h"
+#include "worker_task.h"
+
+#include <spdlog/sinks/coro_sink_options.h>
+#include <spdlog/sinks/coro_sink_stats.h>
+#include <spdlog/sinks/sink.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace spdlog {
+namespace sinks {
+namespace coro_detail {
+
+class coro_core {
+public:
+    using clock = std::chrono::steady_clock;
+    using time_point = clock::time_point;
+
+    coro_core(std::vector<sink_ptr> sinks, coro_sink_options options, bool thread_safe);
+    ~coro_core();
+
+    coro_core(const coro_core &) = delete;
+    coro_core &operator=(const coro_core &) = delete;
+
+    void log(const details::log_msg &msg) noexcept;
+    bool flush_for(std::chrono::milliseconds timeout) noexcept;
+    std::size_t poll() noexcept;
+
+    void set_pattern(const std::string &pattern);
+    void set_formatter(std::unique_ptr<spdlog::formatter> formatter);
+    void add_sink(sink_ptr sink);
+    void remove_sink(const sink_ptr &sink);
+    void set_sinks(std::vector<sink_ptr> sinks);
+    std::vector<sink_ptr> sinks() const;
+
+    coro_sink_stats stats() const noexcept;
+    const coro_sink_options &options() const noexcept { return options_; }
+
+private:
+    // Why the worker writes in a step.
+    enum class trigger { none, retry, drain, time, batch };
+    // The worker ended because a wrapped sink failed. Not a std::exception on purpose:
+    // nothing but the coroutine machinery catches it.
+    struct worker_crash {};
+    class role_scope;
+    class sinks_lock;
+
+    time_point now() const noexcept { return options_.clock ? options_.clock() : clock::now(); }
+    static std::int64_t ticks(time_point t) noexcept {
+        return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+    }
+
+    // --- submission ---
+    // Claims a place for one message, applying the overflow strategy. Returns false when
+    // the message was dropped (already counted). `depth` receives the queue depth with it.
+    bool make_room(time_point stamp, std::size_t &depth) noexcept;
+    bool reserve(std::size_t &depth) noexcept;
+    void note_high_water(std::size_t depth) noexcept;
+    void reject(std::atomic<std::uint64_t> &reason) noexcept;
+    void maybe_step(std::size_t depth, time_point stamp) noexcept;
+    void enqueue(const details::log_msg &msg) noexcept;
+    // Fallback with the cooperative driver: drain the queue, then write `msg` on this
+    // thread. Returns false (and does nothing) when it cannot take the worker role.
+    bool log_synchronously(const details::log_msg &msg) noexcept;
+
+    // --- worker role ---
+    bool try_acquire_role() noexcept;
+    // Waits for the role until `deadline` on the injected clock; false on timeout.
+    bool acquire_role_until(time_point deadline) noexcept;
+    void release_role() noexcept;
+    // True when this thread holds the role (possibly further up its stack: a wrapped sink
+    // that logs back into this sink, or a flush from inside a wrapped sink).
+    bool held_by_this_thread() const noexcept;
+
+    // --- supervisor (role holder only) ---
+    // One resumption, with restart / backoff handling. Returns messages written.
+    std::size_t step(time_point t) noexcept;
+    worker_task worker();
+    trigger due(time_point t) const noexcept;
+    // Writes up to batch_size messages, oldest first. synchronous = fallback policy (a
+    // failure routes the message to the fallback sink instead of crashing the worker).
+    void write_batch(bool synchronous);
+    // Offers `msg` to the wrapped sinks. When `retry` is set, only to those in `pending`
+    // (the ones that failed last time, and are still wrapped). Sinks that throw are left in
+    // `pending`. Returns true when no sink is left. Caller holds sinks_lock.
+    bool deliver(const details::log_msg &msg, bool retry, std::vector<sink *> &pending) noexcept;
+    // A message the wrapped sinks could not take in synchronous mode.
+    void route_to_fallback(const details::log_msg &msg,
+                           std::uint64_t &processed,
+                           std::uint64_t &failed) noexcept;
+    void flush_wrapped(bool synchronous);
+    bool drained() const noexcept;
+    void on_crash(time_point t) noexcept;
+    void enter_fallback() noexcept;
+    void leave_fallback() noexcept;
+    void abandon_leftovers() noexcept;
+    void sink_failed(const char *operation, const char *what) noexcept;
+    void wait_a_little(unsigned &spins) const noexcept;
+    // Reports the message `build()` returns; never throws (not even bad_alloc).
+    template <typename Build>
+    void report(Build &&build) noexcept {
+        try {
+            errors_.report(build());
+        } catch (...) {
+        }
+    }
+
+    const coro_sink_options options_;
+    const bool thread_safe_;
+    const std::int64_t interval_ticks_;
+    error_reporter errors_;
+
+    // Queue. queued_ is the bound: every queued message holds one unit of it, from its
+    // reservation until it is written or dropped (the message in the worker's hands too).
+    message_ring ring_;
+    alignas(64) std::atomic<std::size_t> queued_{0};
+    alignas(64) std::atomic<std::size_t> high_water_{0};
+
+    // Counters. Producer-side ones are only touched on drops and other rare paths.
+    std::atomic<std::uint64_t> bypassed_{0};  // submitted messages that never entered the ring
+    std::atomic<std::uint64_t> evicted_{0};
+    std::atomic<std::uint64_t> rejected_{0};  // drop_newest, and full under block re-entrantly
+    std::atomic<std::uint64_t> block_timeouts_{0};
+    std::atomic<std::uint64_t> processed_{0};
+    std::atomic<std::uint64_t> failed_{0};
+    std::atomic<std::uint64_t> backend_errors_{0};
+    std::atomic<std::uint64_t> restarts_{0};
+    std::atomic<std::uint64_t> flush_timeouts_{0};
+    std::atomic<std::uint64_t> fallback_writes_{0};
+    std::atomic<std::uint64_t> fallback_activations_{0};
+
+    // Worker role and the supervisor state visible to other threads.
+    alignas(64) std::atomic<bool> role_busy_{false};
+    std::atomic<coro_worker_state> state_{coro_worker_state::running};
+    std::atomic<std::int64_t> restart_at_{0};  // ticks; meaningful while backing_off
+
+    // Owned by the role holder.
+    worker_task task_;
+    restart_policy restart_;
+    queued_message current_;  // the message being written, or parked after a failure
+    bool has_current_ = false;
+    bool current_retry_ = false;  // current_ failed before: only current_pending_ get it
+    std::vector<sink *> current_pending_;
+    std::vector<sink *> direct_pending_;  // same, for a message written synchronously
+    bool flush_retry_ = false;            // a wrapped flush failed: do it again at the next step
+    bool drain_active_ = false;           // a flush is draining up to drain_target_
+    bool drain_flushed_ = false;
+    std::uint64_t drain_target_ = 0;
+    std::size_t step_written_ = 0;
+
+    // Wrapped sinks. Guarded by sinks_mutex_ when thread_safe_.
+    mutable std::mutex sinks_mutex_;
+    std::vector<sink_ptr> sinks_;
+};
+
+}  // namespace coro_detail
+}  // namespace sinks
+}  // namespace spdlog
