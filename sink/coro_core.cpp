@@ -1,6 +1,7 @@
 // coro_core.cpp - submission, the worker coroutine and its supervisor.
 
 #include "coro_core.h"
+#include "worker_role.h"
 
 #include <spdlog/common.h>
 #include <spdlog/sinks/coro_sink.h>
@@ -18,49 +19,7 @@ namespace spdlog {
 namespace sinks {
 namespace coro_detail {
 
-namespace {
-// The worker roles this thread holds, innermost first. A wrapped sink may log into (or
-// flush) the very sink that is calling it, or into another coro_sink whose worker is
-// further up the stack: such a call must not wait for a role its own thread holds.
-struct held_role {
-    const coro_core *core;
-    held_role *outer;
-};
 thread_local held_role *tls_held_roles = nullptr;
-
-}  // namespace
-
-// Holds the worker role for a scope and registers it in tls_held_roles.
-class coro_core::role_scope {
-public:
-    explicit role_scope(coro_core &core) noexcept
-        : core_(core),
-          node_{&core, tls_held_roles} {
-        tls_held_roles = &node_;
-    }
-    ~role_scope() {
-        tls_held_roles = node_.outer;
-        core_.release_role();
-    }
-    role_scope(const role_scope &) = delete;
-    role_scope &operator=(const role_scope &) = delete;
-
-private:
-    coro_core &core_;
-    held_role node_;
-};
-
-// Locks sinks_mutex_ unless the sink is single-threaded (coro_sink_st).
-class coro_core::sinks_lock {
-public:
-    explicit sinks_lock(const coro_core &core)
-        : lock_(core.sinks_mutex_, std::defer_lock) {
-        if (core.thread_safe_) lock_.lock();
-    }
-
-private:
-    std::unique_lock<std::mutex> lock_;
-};
 
 // ---------------------------------------------------------------------------------------
 // Construction and destruction
@@ -92,13 +51,22 @@ coro_core::coro_core(std::vector<sink_ptr> sinks, coro_sink_options options, boo
     }
     current_pending_.reserve(sinks_.size());
     direct_pending_.reserve(sinks_.size());
+    if (options_.driver == coro_driver::thread) start_thread();
 }
 
-coro_core::~coro_core() {
+coro_core::~coro_core() { task_.reset(); }
+
+bool coro_core::close() noexcept {
     // Write what is queued and flush, bounded by flush_timeout. What is left after that
     // (the time ran out, or another thread is still inside the sink) goes to the fallback
     // sink or is reported: never silently lost.
-    flush_for(options_.flush_timeout);
+    const bool flushed = flush_for(options_.flush_timeout);
+    if (thread_.joinable()) {
+        // A responsive worker thread exits at once; one that did not finish the flush may
+        // be stuck in a wrapped sink, so it only gets a short grace before it is detached.
+        const auto grace = flushed ? options_.flush_timeout : std::chrono::milliseconds(100);
+        if (!stop_thread(grace)) return false;
+    }
     if (try_acquire_role()) {
         role_scope role(*this);
         abandon_leftovers();
@@ -108,7 +76,7 @@ coro_core::~coro_core() {
                           queued_.load(), " queued messages were not written");
         });
     }
-    task_.reset();
+    return true;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -143,13 +111,26 @@ void coro_core::enqueue(const details::log_msg &msg) noexcept {
     std::size_t depth = 0;
     if (!make_room(stamp, depth)) return;
     ring_.push(msg, std::move(heap), ticks(stamp));
-    if (options_.driver == coro_driver::cooperative) maybe_step(depth, stamp);
+    switch (options_.driver) {
+        case coro_driver::cooperative:
+            maybe_step(depth, stamp);
+            break;
+        case coro_driver::thread:
+            // Edges only: the queue became non-empty (the worker arms its flush_interval
+            // timer) or reached a batch. Between edges producers never touch the worker.
+            if (depth == 1 || depth == options_.batch_size) wake_worker();
+            break;
+        case coro_driver::manual:
+            break;
+    }
 }
 
 bool coro_core::reserve(std::size_t &depth) noexcept {
     std::size_t n = queued_.load(std::memory_order_relaxed);
     while (n < options_.max_queue_size) {
-        if (queued_.compare_exchange_weak(n, n + 1, std::memory_order_acq_rel,
+        // seq_cst: orders this reservation before wake_worker()'s read of sleeping_ (see
+        // worker_thread.cpp). On x86 every CAS is a full barrier anyway: it costs nothing.
+        if (queued_.compare_exchange_weak(n, n + 1, std::memory_order_seq_cst,
                                           std::memory_order_relaxed)) {
             depth = n + 1;
             note_high_water(depth);
@@ -215,6 +196,8 @@ bool coro_core::make_room(time_point stamp, std::size_t &depth) noexcept {
             }
             if (written != 0) continue;
             // Nothing written: the worker is waiting out a restart backoff.
+        } else if (options_.driver == coro_driver::thread) {
+            wake_worker();
         }
         if (options_.block_timeout.count() > 0 && now() - stamp >= options_.block_timeout) {
             reject(block_timeouts_);
@@ -359,12 +342,21 @@ worker_task coro_core::worker() {
         if (why != trigger::none) {
             const bool synchronous =
                 state_.load(std::memory_order_relaxed) == coro_worker_state::fallback;
+            // A flush asks for every ticket below (request - 1); see coro_core.h.
+            const std::uint64_t request = flush_requested_.load(std::memory_order_acquire);
             write_batch(synchronous);
-            if (why == trigger::time || flush_retry_) {
+            if (why == trigger::drain && drained(request - 1)) {
                 flush_wrapped(synchronous);
-            } else if (why == trigger::drain && drained()) {
+                std::uint64_t done = flush_completed_.load(std::memory_order_relaxed);
+                while (done < request && !flush_completed_.compare_exchange_weak(
+                                             done, request, std::memory_order_release)) {
+                }
+                if (options_.driver == coro_driver::thread) {
+                    std::lock_guard<std::mutex> lock(flush_mutex_);
+                    flush_cv_.notify_all();
+                }
+            } else if (why == trigger::time || flush_retry_) {
                 flush_wrapped(synchronous);
-                drain_flushed_ = true;
             }
         }
         co_yield step_written_;
@@ -373,7 +365,10 @@ worker_task coro_core::worker() {
 
 coro_core::trigger coro_core::due(time_point t) const noexcept {
     if (has_current_) return trigger::retry;
-    if (drain_active_ && !drain_flushed_) return trigger::drain;
+    if (flush_requested_.load(std::memory_order_acquire) >
+        flush_completed_.load(std::memory_order_acquire)) {
+        return trigger::drain;
+    }
     if (flush_retry_) return trigger::time;
     if (queued_.load(std::memory_order_acquire) >= options_.batch_size) return trigger::batch;
     const auto oldest = ring_.oldest_stamp();
@@ -381,7 +376,9 @@ coro_core::trigger coro_core::due(time_point t) const noexcept {
     return trigger::none;
 }
 
-bool coro_core::drained() const noexcept { return !has_current_ && ring_.head() >= drain_target_; }
+bool coro_core::drained(std::uint64_t target) const noexcept {
+    return !has_current_ && ring_.head() >= target;
+}
 
 void coro_core::write_batch(bool synchronous) {
     // Counters are published once per batch, also when a crash unwinds through here.
@@ -575,28 +572,39 @@ void coro_core::abandon_leftovers() noexcept {
 // ---------------------------------------------------------------------------------------
 // Flush and poll
 
+std::uint64_t coro_core::request_flush() noexcept {
+    const std::uint64_t ticket = ring_.tail() + 1;
+    std::uint64_t asked = flush_requested_.load(std::memory_order_relaxed);
+    while (asked < ticket &&
+           !flush_requested_.compare_exchange_weak(asked, ticket, std::memory_order_seq_cst)) {
+    }
+    return ticket;
+}
+
 bool coro_core::flush_for(std::chrono::milliseconds timeout) noexcept {
     const time_point deadline = now() + timeout;
     // From inside a wrapped sink of this very sink, a flush cannot wait for itself.
     if (held_by_this_thread()) return false;
+    const std::uint64_t ticket = request_flush();
     bool ok = false;
-    if (acquire_role_until(deadline)) {
+    if (thread_.joinable() && !stop_.load(std::memory_order_acquire)) {
+        // The worker thread does the work; wait for it, re-reading the injected clock.
+        wake_worker();
+        std::unique_lock<std::mutex> lock(flush_mutex_);
+        while (!(ok = flush_done(ticket)) && now() <= deadline) {
+            // The slice only paces the re-checks of an injected clock; completion itself
+            // is signalled through flush_cv_.
+            flush_cv_.wait_for(lock, std::chrono::milliseconds(options_.clock ? 1 : 50));
+        }
+    } else if (acquire_role_until(deadline)) {
         role_scope role(*this);
-        drain_target_ = ring_.tail();
-        drain_active_ = true;
-        drain_flushed_ = false;
         unsigned spins = 0;
         for (;;) {
-            const time_point t = now();
-            const std::size_t written = step(t);
-            if (drain_flushed_) {
-                ok = true;
-                break;
-            }
+            const std::size_t written = step(now());
+            if ((ok = flush_done(ticket))) break;
             if (now() > deadline) break;
             if (written == 0) wait_a_little(spins);  // backing off, or the head is being copied
         }
-        drain_active_ = false;
     }
     if (!ok) {
         flush_timeouts_.fetch_add(1, std::memory_order_relaxed);
@@ -681,7 +689,9 @@ coro_sink_stats coro_core::stats() const noexcept {
 // ---------------------------------------------------------------------------------------
 // The functions coro_sink<Mutex> forwards to (declared in the public header).
 
-void coro_core_deleter::operator()(coro_core *core) const noexcept { delete core; }
+void coro_core_deleter::operator()(coro_core *core) const noexcept {
+    if (core->close()) delete core;  // else its stuck worker thread deletes it on the way out
+}
 
 coro_core_ptr make_coro_core(std::vector<sink_ptr> sinks,
                              coro_sink_options options,

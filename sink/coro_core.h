@@ -15,6 +15,16 @@
 // supervisor state) is touched only by the role holder; what other threads read (state,
 // restart time, counters) is atomic.
 //
+// Drivers: with cooperative and manual, the threads that log / poll / flush take the role
+// in turn. With the thread driver, a thread owned by the core (worker_thread.cpp) takes it
+// whenever something is due and parks otherwise; producers wake it only on edges (the
+// queue became non-empty, reached batch_size, a flush was requested, a producer is blocked).
+//
+// Flush requests are tickets: flush_for() asks for every ticket below the ring's tail at
+// the call (flush_requested_ keeps the highest ask, plus one so that an empty queue still
+// asks for the wrapped sinks' flush); the role holder drains up to it, flushes the wrapped
+// sinks, and publishes flush_completed_. A flush is never starved by later messages.
+//
 // Lock order: worker role, then sinks_mutex_. log() takes neither on its fast path.
 
 #pragma once
@@ -30,11 +40,13 @@
 #include <spdlog/sinks/sink.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace spdlog {
@@ -48,6 +60,12 @@ public:
 
     coro_core(std::vector<sink_ptr> sinks, coro_sink_options options, bool thread_safe);
     ~coro_core();
+
+    // Drains, flushes and stops the worker thread (if any), bounded by flush_timeout; what
+    // is left goes to the fallback sink or is reported. Returns true when the caller may
+    // delete the core now; false when the worker thread is stuck inside a wrapped sink and
+    // was detached: it deletes the core itself when the sink returns.
+    bool close() noexcept;
 
     coro_core(const coro_core &) = delete;
     coro_core &operator=(const coro_core &) = delete;
@@ -119,7 +137,24 @@ private:
                            std::uint64_t &processed,
                            std::uint64_t &failed) noexcept;
     void flush_wrapped(bool synchronous);
-    bool drained() const noexcept;
+    bool drained(std::uint64_t target) const noexcept;
+    // Asks for a flush of every message queued so far; returns the ticket to wait for.
+    std::uint64_t request_flush() noexcept;
+    bool flush_done(std::uint64_t ticket) const noexcept {
+        return flush_completed_.load(std::memory_order_acquire) >= ticket;
+    }
+
+    // --- thread driver (worker_thread.cpp) ---
+    void start_thread();
+    void thread_main() noexcept;
+    // Runs steps while something is due; returns when nothing more can be done now.
+    // `wake_at` receives the injected-clock time of the next timed trigger (max if none);
+    // `busy` is set when something is due but could not progress (a head being copied in).
+    void run_due_steps(time_point &wake_at, bool &busy) noexcept;
+    void park(time_point wake_at, bool busy) noexcept;
+    // Wakes the parked worker thread. Cheap when it is not parked: one seq_cst load.
+    void wake_worker() noexcept;
+    bool stop_thread(std::chrono::milliseconds grace) noexcept;
     void on_crash(time_point t) noexcept;
     void enter_fallback() noexcept;
     void leave_fallback() noexcept;
@@ -173,10 +208,24 @@ private:
     std::vector<sink *> current_pending_;
     std::vector<sink *> direct_pending_;  // same, for a message written synchronously
     bool flush_retry_ = false;            // a wrapped flush failed: do it again at the next step
-    bool drain_active_ = false;           // a flush is draining up to drain_target_
-    bool drain_flushed_ = false;
-    std::uint64_t drain_target_ = 0;
     std::size_t step_written_ = 0;
+
+    // Flush tickets (see the file comment). Waiters in the thread driver sleep on flush_cv_.
+    alignas(64) std::atomic<std::uint64_t> flush_requested_{0};
+    std::atomic<std::uint64_t> flush_completed_{0};
+    std::mutex flush_mutex_;
+    std::condition_variable flush_cv_;
+
+    // Thread driver. The worker parks on park_cv_; producers set wake_pending_ on edges.
+    std::thread thread_;
+    std::mutex park_mutex_;
+    std::condition_variable park_cv_;
+    bool wake_pending_ = false;  // guarded by park_mutex_
+    alignas(64) std::atomic<bool> sleeping_{false};
+    std::atomic<bool> stop_{false};
+    // Exit handshake between close() and the thread (guarded by park_mutex_).
+    bool thread_exited_ = false;
+    bool orphaned_ = false;
 
     // Wrapped sinks. Guarded by sinks_mutex_ when thread_safe_.
     mutable std::mutex sinks_mutex_;

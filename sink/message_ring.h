@@ -120,8 +120,8 @@ public:
         const slot &s = slots_[pos % capacity_];
         const std::uint64_t before = s.seq.load(std::memory_order_acquire);
         if (before != pos + 1) return std::nullopt;
-        const stamp_t stamp = s.stamp.load(std::memory_order_relaxed);
-        std::atomic_thread_fence(std::memory_order_acquire);
+        // acquire: the second read of seq cannot move above the read of the stamp.
+        const stamp_t stamp = s.stamp.load(std::memory_order_acquire);
         if (s.seq.load(std::memory_order_relaxed) != before) return std::nullopt;
         return stamp;
     }

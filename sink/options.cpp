@@ -88,12 +88,11 @@ void coro_sink_options::validate() const {
     switch (driver) {
         case coro_driver::cooperative:
         case coro_driver::manual:
-            break;
         case coro_driver::thread:
-            reject("driver", "thread",
-                   "cooperative, manual (the thread driver is not available in this version)");
+            break;
         default:
-            reject("driver", std::to_string(static_cast<int>(driver)), "cooperative, manual");
+            reject("driver", std::to_string(static_cast<int>(driver)),
+                   "cooperative, manual, thread");
     }
 }
 

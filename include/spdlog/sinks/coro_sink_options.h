@@ -45,8 +45,10 @@ enum class coro_driver {
     // flush(), flush_for() and the destructor run the worker: for game loops and real-time
     // threads that must never do I/O on the log call.
     manual,
-    // A background thread owned by the sink resumes the worker. Not built yet: constructing
-    // a sink with it throws spdlog_ex.
+    // A background thread owned by the sink resumes the worker. Producers never do I/O and
+    // never wake it per message: only on edges (the queue became non-empty, reached
+    // batch_size, a flush was requested, a producer waits for room). It parks without
+    // spinning when idle. flush() waits for it; the destructor drains, flushes and joins.
     thread,
 };
 

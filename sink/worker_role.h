@@ -1,0 +1,60 @@
+// worker_role.h - who may run the worker: the role holder, tracked per thread.
+//
+// At most one thread holds a core's worker role (coro_core::role_busy_, a try-lock flag).
+// Each thread also keeps the list of roles it holds, innermost first, because a wrapped
+// sink may log into (or flush) the very sink that is calling it, or into another coro_sink
+// whose worker is further up the stack: such a call must not wait for a role its own thread
+// already holds. The list lives on the stack of the role_scope objects; no allocation.
+
+#pragma once
+
+#include "coro_core.h"
+
+#include <mutex>
+
+namespace spdlog {
+namespace sinks {
+namespace coro_detail {
+
+struct held_role {
+    const coro_core *core;
+    held_role *outer;
+};
+extern thread_local held_role *tls_held_roles;
+
+// Holds an already acquired worker role for a scope, registers it in tls_held_roles, and
+// releases it on exit.
+class coro_core::role_scope {
+public:
+    explicit role_scope(coro_core &core) noexcept
+        : core_(core),
+          node_{&core, tls_held_roles} {
+        tls_held_roles = &node_;
+    }
+    ~role_scope() {
+        tls_held_roles = node_.outer;
+        core_.release_role();
+    }
+    role_scope(const role_scope &) = delete;
+    role_scope &operator=(const role_scope &) = delete;
+
+private:
+    coro_core &core_;
+    held_role node_;
+};
+
+// Locks sinks_mutex_ unless the sink is single-threaded (coro_sink_st).
+class coro_core::sinks_lock {
+public:
+    explicit sinks_lock(const coro_core &core)
+        : lock_(core.sinks_mutex_, std::defer_lock) {
+        if (core.thread_safe_) lock_.lock();
+    }
+
+private:
+    std::unique_lock<std::mutex> lock_;
+};
+
+}  // namespace coro_detail
+}  // namespace sinks
+}  // namespace spdlog

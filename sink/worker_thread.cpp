@@ -1,0 +1,170 @@
+// worker_thread.cpp - the thread driver: a thread owned by the sink that resumes the worker.
+//
+// The thread runs worker steps while something is due, then parks on a condition variable
+// until the next timed trigger (the oldest message's flush_interval, or the end of a restart
+// backoff) or until a producer wakes it on an edge. When nothing is queued it waits without
+// a timeout: no CPU while idle.
+//
+// Lost-wake-up proof (Dekker style, all four operations seq_cst, so they sit in one total
+// order): the thread stores sleeping_ = true, then re-reads queued_ and flush_requested_.
+// A producer reserves its place (a seq_cst CAS on queued_) or asks for a flush (a seq_cst
+// CAS on flush_requested_), then reads sleeping_. Either the thread's re-read comes after
+// the producer's CAS and sees it (and does not sleep), or the producer's read of sleeping_
+// comes after the thread's store and sees it (and wakes the thread). No fences, so the
+// ThreadSanitizer build checks exactly this.
+//
+// Time: every decision reads the injected clock. The park itself must use real time; with
+// steady_clock that is exact, with an injected clock the park is cut into 1 ms slices so a
+// test that moves its clock is noticed promptly.
+
+#include "coro_core.h"
+#include "worker_role.h"
+
+#include "text.h"
+
+#if defined(__linux__)
+    #include <pthread.h>
+#endif
+
+namespace spdlog {
+namespace sinks {
+namespace coro_detail {
+
+void coro_core::start_thread() {
+    thread_ = std::thread([this] { thread_main(); });
+#if defined(__linux__)
+    pthread_setname_np(thread_.native_handle(), "coro_sink");
+#endif
+}
+
+void coro_core::wake_worker() noexcept {
+    if (!sleeping_.load(std::memory_order_seq_cst)) return;
+    {
+        std::lock_guard<std::mutex> lock(park_mutex_);
+        wake_pending_ = true;
+    }
+    park_cv_.notify_one();
+}
+
+void coro_core::thread_main() noexcept {
+    while (!stop_.load(std::memory_order_acquire)) {
+        time_point wake_at = time_point::max();
+        bool busy = false;
+        if (try_acquire_role()) {
+            role_scope role(*this);
+            run_due_steps(wake_at, busy);
+        } else {
+            busy = true;  // a poll() or a blocked producer has the worker: look again soon
+        }
+        park(wake_at, busy);
+    }
+
+    // Exit handshake with close(): if close() gave up waiting for us (we were stuck in a
+    // wrapped sink), we own the core now and must finish its job and delete it.
+    bool orphaned = false;
+    {
+        std::lock_guard<std::mutex> lock(park_mutex_);
+        thread_exited_ = true;
+        orphaned = orphaned_;
+    }
+    park_cv_.notify_all();
+    if (orphaned) {
+        if (try_acquire_role()) {
+            role_scope role(*this);
+            abandon_leftovers();
+        }
+        delete this;
+    }
+}
+
+void coro_core::run_due_steps(time_point &wake_at, bool &busy) noexcept {
+    // Bounded, so a flood of messages cannot keep the thread from noticing stop_.
+    for (int i = 0; i < 1024; ++i) {
+        const time_point t = now();
+        if (state_.load(std::memory_order_relaxed) == coro_worker_state::backing_off) {
+            const auto restart_at = restart_at_.load(std::memory_order_relaxed);
+            if (ticks(t) < restart_at) {
+                wake_at = time_point(std::chrono::duration_cast<clock::duration>(
+                    std::chrono::nanoseconds(restart_at)));
+                return;
+            }
+        } else if (due(t) == trigger::none) {
+            if (const auto oldest = ring_.oldest_stamp()) {
+                wake_at = time_point(std::chrono::duration_cast<clock::duration>(
+                              std::chrono::nanoseconds(*oldest))) +
+                          options_.flush_interval;
+            }
+            return;
+        }
+        const std::uint64_t flushed_before = flush_completed_.load(std::memory_order_relaxed);
+        const std::size_t written = step(t);
+        if (written == 0 && flush_completed_.load(std::memory_order_relaxed) == flushed_before &&
+            state_.load(std::memory_order_relaxed) != coro_worker_state::backing_off) {
+            busy = true;  // due, but the oldest message is still being copied in
+            return;
+        }
+    }
+    busy = true;
+}
+
+void coro_core::park(time_point wake_at, bool busy) noexcept {
+    std::unique_lock<std::mutex> lock(park_mutex_);
+    sleeping_.store(true, std::memory_order_seq_cst);
+    // Re-check what a producer may have done before it could see sleeping_. A queue that
+    // is non-empty while no timer is armed means a message arrived after run_due_steps
+    // looked: go round again to arm its flush_interval timer.
+    const std::size_t queued = queued_.load(std::memory_order_seq_cst);
+    const bool missed_edge = wake_pending_ || stop_.load(std::memory_order_relaxed) ||
+                             queued >= options_.batch_size ||
+                             (queued != 0 && wake_at == time_point::max()) ||
+                             flush_requested_.load(std::memory_order_seq_cst) >
+                                 flush_completed_.load(std::memory_order_relaxed);
+    if (!missed_edge) {
+        if (busy) {
+            park_cv_.wait_for(lock, std::chrono::microseconds(50));
+        } else if (wake_at == time_point::max()) {
+            park_cv_.wait(lock, [this] { return wake_pending_; });
+        } else if (!options_.clock) {
+            park_cv_.wait_until(lock, wake_at, [this] { return wake_pending_; });
+        } else {
+            const auto left = wake_at - now();
+            if (left > clock::duration::zero()) {
+                park_cv_.wait_for(lock,
+                                  std::min<clock::duration>(left, std::chrono::milliseconds(1)),
+                                  [this] { return wake_pending_; });
+            }
+        }
+    }
+    wake_pending_ = false;
+    sleeping_.store(false, std::memory_order_relaxed);
+}
+
+bool coro_core::stop_thread(std::chrono::milliseconds grace) noexcept {
+    stop_.store(true, std::memory_order_release);
+    {
+        std::lock_guard<std::mutex> lock(park_mutex_);
+        wake_pending_ = true;
+    }
+    park_cv_.notify_one();
+    std::unique_lock<std::mutex> lock(park_mutex_);
+    if (!park_cv_.wait_for(lock, grace, [this] { return thread_exited_; })) {
+        // Stuck in a wrapped sink: hand the core over to the thread (see thread_main).
+        orphaned_ = true;
+        lock.unlock();
+        thread_.detach();
+        report([&] {
+            return concat(
+                "coro_sink destroyed while its worker thread is stuck in a wrapped "
+                "sink; the thread will finish and release the sink when it returns (",
+                queued_.load(), " messages queued)");
+        });
+        return false;
+    }
+    lock.unlock();
+    thread_.join();
+    return true;
+}
+
+}  // namespace coro_detail
+}  // namespace sinks
+}  // namespace spdlog
