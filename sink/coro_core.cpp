@@ -42,6 +42,8 @@ coro_core::coro_core(std::vector<sink_ptr> sinks, coro_sink_options options, boo
       thread_safe_(thread_safe),
       interval_ticks_(
           std::chrono::duration_cast<std::chrono::nanoseconds>(options_.flush_interval).count()),
+      wake_mark_(
+          std::max(options_.batch_size, options_.max_queue_size - options_.max_queue_size / 4)),
       errors_(options_.error_handler, options_.clock),
       ring_(options_.max_queue_size),
       restart_(options_.max_restarts, options_.restart_backoff, options_.max_restart_backoff),
@@ -116,9 +118,12 @@ void coro_core::enqueue(const details::log_msg &msg) noexcept {
             maybe_step(depth, stamp);
             break;
         case coro_driver::thread:
-            // Edges only: the queue became non-empty (the worker arms its flush_interval
-            // timer) or reached a batch. Between edges producers never touch the worker.
-            if (depth == 1 || depth == options_.batch_size) wake_worker();
+            // Rare edges only (see worker_thread.cpp): the first message after a long idle
+            // period, and pressure. A ready batch is noticed by the worker's own polling.
+            if (depth == wake_mark_ ||
+                (depth == 1 && parked_forever_.load(std::memory_order_seq_cst))) {
+                wake_worker();
+            }
             break;
         case coro_driver::manual:
             break;
@@ -381,7 +386,9 @@ bool coro_core::drained(std::uint64_t target) const noexcept {
 }
 
 void coro_core::write_batch(bool synchronous) {
-    // Counters are published once per batch, also when a crash unwinds through here.
+    // Counters are published once per batch, also when a crash unwinds through here. The
+    // bound (queued_) is released per message, so a producer blocked for room under a slow
+    // wrapped sink waits for one write, not for a whole batch.
     struct commit {
         coro_core &core;
         std::uint64_t processed = 0;
@@ -389,7 +396,6 @@ void coro_core::write_batch(bool synchronous) {
         ~commit() {
             core.processed_.fetch_add(processed, std::memory_order_relaxed);
             core.failed_.fetch_add(failed, std::memory_order_relaxed);
-            core.queued_.fetch_sub(processed + failed, std::memory_order_release);
             core.step_written_ += static_cast<std::size_t>(processed + failed);
         }
     } done{*this};
@@ -416,6 +422,7 @@ void coro_core::write_batch(bool synchronous) {
         }
         current_.clear();
         has_current_ = false;
+        queued_.fetch_sub(1, std::memory_order_release);
     }
 }
 

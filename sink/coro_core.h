@@ -17,8 +17,9 @@
 //
 // Drivers: with cooperative and manual, the threads that log / poll / flush take the role
 // in turn. With the thread driver, a thread owned by the core (worker_thread.cpp) takes it
-// whenever something is due and parks otherwise; producers wake it only on edges (the
-// queue became non-empty, reached batch_size, a flush was requested, a producer is blocked).
+// whenever something is due and parks otherwise; producers wake it only on rare edges (the
+// first message after a long idle period, queue pressure, a flush request, a producer
+// blocked for room).
 //
 // Flush requests are tickets: flush_for() asks for every ticket below the ring's tail at
 // the call (flush_requested_ keeps the highest ask, plus one so that an empty queue still
@@ -173,6 +174,8 @@ private:
     const coro_sink_options options_;
     const bool thread_safe_;
     const std::int64_t interval_ticks_;
+    // Thread driver: the queue depth at which a producer wakes a parked worker (pressure).
+    const std::size_t wake_mark_;
     error_reporter errors_;
 
     // Queue. queued_ is the bound: every queued message holds one unit of it, from its
@@ -222,6 +225,8 @@ private:
     std::condition_variable park_cv_;
     bool wake_pending_ = false;  // guarded by park_mutex_
     alignas(64) std::atomic<bool> sleeping_{false};
+    std::atomic<bool> parked_forever_{false};  // parked with no timeout: wake on depth 1
+    unsigned idle_slices_ = 0;                 // worker thread only
     std::atomic<bool> stop_{false};
     // Exit handshake between close() and the thread (guarded by park_mutex_).
     bool thread_exited_ = false;
