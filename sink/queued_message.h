@@ -79,10 +79,16 @@ public:
 
     // A log_msg viewing this object's text, valid while this object is unchanged.
     details::log_msg view() const noexcept {
+        // Field by field: spdlog's constructors are out of line in the compiled library and
+        // cost more than the copy itself.
         const char *text = heap_ ? heap_.get() : inline_;
-        details::log_msg msg(time_, source_, string_view_t(text, name_size_), level_,
-                             string_view_t(text + name_size_, payload_size_));
+        details::log_msg msg;
+        msg.logger_name = string_view_t(text, name_size_);
+        msg.level = level_;
+        msg.time = time_;
         msg.thread_id = thread_id_;
+        msg.source = source_;
+        msg.payload = string_view_t(text + name_size_, payload_size_);
         return msg;
     }
 
