@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# dev.sh - install the build dependencies, build, run the showcase and the tests.
+#
+#   bash scripts/dev.sh deps        install missing Debian/Ubuntu packages (apt-get, sudo if not root)
+#   bash scripts/dev.sh showcase    deps + Release build in build/ + run examples/showcase
+#   bash scripts/dev.sh test        deps + Release build in build/ + ctest
+#   bash scripts/dev.sh test-asan   deps + Debug build in build-asan/ with AddressSanitizer,
+#                                   UndefinedBehaviorSanitizer and -Werror + ctest
+#
+# Every command is idempotent: it reuses an existing build directory and only installs the
+# packages that are missing. Needs Debian 12 or Ubuntu 24.04 (spdlog >= 1.10); elsewhere,
+# install the packages of `packages` below yourself. JOBS (default 2) sets the build parallelism.
+
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+jobs="${JOBS:-2}"
+packages=(cmake ninja-build g++ libspdlog-dev catch2 libconcurrentqueue-dev pkg-config)
+
+say() { printf '==> %s\n' "$*"; }
+run() {
+    printf '+ %s\n' "$*"
+    "$@"
+}
+
+is_installed() {
+    dpkg -s "$1" 2>/dev/null | grep -q '^Status: install ok installed'
+}
+
+deps() {
+    if ! command -v dpkg >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
+        say "not a Debian/Ubuntu system: make sure these are installed: ${packages[*]}"
+        return 0
+    fi
+    local missing=() p
+    for p in "${packages[@]}"; do
+        is_installed "$p" || missing+=("$p")
+    done
+    if [ "${#missing[@]}" -eq 0 ]; then
+        say "dependencies already installed: ${packages[*]}"
+    else
+        say "installing missing packages: ${missing[*]}"
+        local sudo=()
+        if [ "$(id -u)" -ne 0 ]; then
+            sudo=(sudo)
+        fi
+        run "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
+        run "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+            apt-get install -y -q --no-install-recommends "${missing[@]}"
+    fi
+    local spdlog_version
+    spdlog_version="$(dpkg-query -W -f='${Version}' libspdlog-dev)"
+    if ! dpkg --compare-versions "$spdlog_version" ge '1:1.10'; then
+        say "warning: libspdlog-dev $spdlog_version is older than 1.10, which spdlog-coro needs" \
+            "(Ubuntu 22.04 ships 1.9.2; Debian 12 and Ubuntu 24.04 are fine)." \
+            "Install spdlog >= 1.10 and pass its prefix in CMAKE_PREFIX_PATH."
+    fi
+}
+
+# configure <build dir> <cmake -D arguments...>: configures with Ninja the first time, and
+# keeps the generator of an existing build directory.
+configure() {
+    local dir="$1"
+    shift
+    local generator=()
+    if [ ! -f "$root/$dir/CMakeCache.txt" ]; then
+        generator=(-G Ninja)
+    fi
+    say "configuring $dir/"
+    run cmake -S "$root" -B "$root/$dir" "${generator[@]}" "$@"
+}
+
+# build <build dir> [cmake --build arguments...]
+build() {
+    local dir="$1"
+    shift
+    say "building $dir/"
+    run cmake --build "$root/$dir" --parallel "$jobs" "$@"
+}
+
+run_tests() {
+    say "running the tests in $1/"
+    run ctest --test-dir "$root/$1" --output-on-failure
+}
+
+configure_release() {
+    configure build -DCMAKE_BUILD_TYPE=Release \
+        -DSPDLOG_CORO_BUILD_TESTS=ON -DSPDLOG_CORO_BUILD_EXAMPLES=ON
+}
+
+cmd_showcase() {
+    deps
+    configure_release
+    build build --target showcase
+    say "running examples/showcase"
+    run "$root/build/examples/showcase"
+}
+
+cmd_test() {
+    deps
+    configure_release
+    build build
+    run_tests build
+}
+
+cmd_test_asan() {
+    deps
+    configure build-asan -DCMAKE_BUILD_TYPE=Debug \
+        -DSPDLOG_CORO_BUILD_TESTS=ON -DSPDLOG_CORO_BUILD_EXAMPLES=ON \
+        -DSPDLOG_CORO_SANITIZE=address,undefined -DSPDLOG_CORO_WERROR=ON
+    build build-asan
+    export ASAN_OPTIONS="halt_on_error=1:print_stacktrace=1:detect_leaks=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+    export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
+    say "ASAN_OPTIONS=$ASAN_OPTIONS"
+    say "UBSAN_OPTIONS=$UBSAN_OPTIONS"
+    run_tests build-asan
+}
+
+usage() {
+    sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+}
+
+case "${1:-}" in
+    deps) deps ;;
+    showcase) cmd_showcase ;;
+    test) cmd_test ;;
+    test-asan) cmd_test_asan ;;
+    -h | --help | help) usage ;;
+    *)
+        usage >&2
+        exit 2
+        ;;
+esac
