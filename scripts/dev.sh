@@ -15,7 +15,7 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 jobs="${JOBS:-2}"
-packages=(cmake ninja-build g++ libspdlog-dev catch2 libconcurrentqueue-dev pkg-config)
+packages=(cmake ninja-build g++ libspdlog-dev catch2 pkg-config)
 
 say() { printf '==> %s\n' "$*"; }
 run() {

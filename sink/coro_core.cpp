@@ -504,11 +504,17 @@ void coro_core::flush_wrapped(bool synchronous) {
             }
         }
     }
-    if (synchronous && options_.fallback_sink) {
+    if (options_.fallback_sink) {
         try {
             options_.fallback_sink->flush();
+        } catch (const std::exception &e) {
+            backend_errors_.fetch_add(1, std::memory_order_relaxed);
+            report([&] {
+                return concat("coro_sink: the fallback sink threw from flush(): ", e.what());
+            });
         } catch (...) {
             backend_errors_.fetch_add(1, std::memory_order_relaxed);
+            report([] { return std::string("coro_sink: the fallback sink threw from flush()"); });
         }
     }
     flush_retry_ = failed && !synchronous;
