@@ -6,6 +6,9 @@
 #   bash scripts/dev.sh test        deps + Release build in build/ + ctest
 #   bash scripts/dev.sh test-asan   deps + Debug build in build-asan/ with AddressSanitizer,
 #                                   UndefinedBehaviorSanitizer and -Werror + ctest
+#   bash scripts/dev.sh test-tsan   deps + build in build-tsan/ with ThreadSanitizer + ctest
+#   bash scripts/dev.sh bench [--quick]  Release build + bench/coro_bench; results, CSV and
+#                                   plot into docs/bench/
 #
 # Every command is idempotent: it reuses an existing build directory and only installs the
 # packages that are missing. Needs Debian 12 or Ubuntu 24.04 (spdlog >= 1.10); elsewhere,
@@ -84,8 +87,8 @@ run_tests() {
 }
 
 configure_release() {
-    configure build -DCMAKE_BUILD_TYPE=Release \
-        -DSPDLOG_CORO_BUILD_TESTS=ON -DSPDLOG_CORO_BUILD_EXAMPLES=ON
+    configure build -DCMAKE_BUILD_TYPE=Release -DSPDLOG_CORO_WERROR=ON \
+        -DSPDLOG_CORO_BUILD_TESTS=ON -DSPDLOG_CORO_BUILD_EXAMPLES=ON -DSPDLOG_CORO_BUILD_BENCH=ON
 }
 
 cmd_showcase() {
@@ -116,8 +119,33 @@ cmd_test_asan() {
     run_tests build-asan
 }
 
+cmd_test_tsan() {
+    deps
+    configure build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+        -DSPDLOG_CORO_BUILD_TESTS=ON -DSPDLOG_CORO_BUILD_EXAMPLES=OFF \
+        -DSPDLOG_CORO_SANITIZE=thread -DSPDLOG_CORO_WERROR=ON
+    build build-tsan
+    export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1${TSAN_OPTIONS:+:$TSAN_OPTIONS}"
+    say "TSAN_OPTIONS=$TSAN_OPTIONS"
+    run_tests build-tsan
+}
+
+# bench [coro_bench arguments...]: Release build, then the benchmark; writes the table to
+# docs/bench/results.txt, the CSV to docs/bench/results.csv and the plot to
+# docs/bench/results.svg.
+cmd_bench() {
+    deps
+    configure_release
+    build build --target coro_bench
+    mkdir -p "$root/docs/bench"
+    say "running bench/coro_bench $* (several minutes; the machine should be otherwise idle)"
+    "$root/build/bench/coro_bench" --csv "$root/docs/bench/results.csv" "$@" |
+        tee "$root/docs/bench/results.txt"
+    run python3 "$root/bench/plot.py" "$root/docs/bench/results.csv" "$root/docs/bench/results.svg"
+}
+
 usage() {
-    sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 case "${1:-}" in
@@ -125,6 +153,11 @@ case "${1:-}" in
     showcase) cmd_showcase ;;
     test) cmd_test ;;
     test-asan) cmd_test_asan ;;
+    test-tsan) cmd_test_tsan ;;
+    bench)
+        shift
+        cmd_bench "$@"
+        ;;
     -h | --help | help) usage ;;
     *)
         usage >&2
