@@ -25,6 +25,12 @@ thread_local held_role *tls_held_roles = nullptr;
 // Construction and destruction
 
 namespace {
+// Option durations in nanoseconds; milliseconds::max() does not fit, so saturate.
+std::int64_t nanoseconds_saturated(std::chrono::milliseconds d) {
+    constexpr std::int64_t limit = std::numeric_limits<std::int64_t>::max() / 1000000;
+    return d.count() >= limit ? std::numeric_limits<std::int64_t>::max() : d.count() * 1000000;
+}
+
 coro_sink_options validated(coro_sink_options options) {
     options.validate();
     return options;
@@ -40,8 +46,8 @@ void check_not_null(const sink_ptr &sink, const char *where) {
 coro_core::coro_core(std::vector<sink_ptr> sinks, coro_sink_options options, bool thread_safe)
     : options_(validated(std::move(options))),
       thread_safe_(thread_safe),
-      interval_ticks_(
-          std::chrono::duration_cast<std::chrono::nanoseconds>(options_.flush_interval).count()),
+      interval_ticks_(nanoseconds_saturated(options_.flush_interval)),
+      block_timeout_ticks_(nanoseconds_saturated(options_.block_timeout)),
       wake_mark_(
           std::max(options_.batch_size, options_.max_queue_size - options_.max_queue_size / 4)),
       errors_(options_.error_handler, options_.clock),
@@ -204,7 +210,7 @@ bool coro_core::make_room(time_point stamp, std::size_t &depth) noexcept {
         } else if (options_.driver == coro_driver::thread) {
             wake_worker();
         }
-        if (options_.block_timeout.count() > 0 && now() - stamp >= options_.block_timeout) {
+        if (block_timeout_ticks_ > 0 && ticks(now()) - ticks(stamp) >= block_timeout_ticks_) {
             reject(block_timeouts_);
             return false;
         }
@@ -238,7 +244,7 @@ void coro_core::maybe_step(std::size_t depth, time_point stamp) noexcept {
 bool coro_core::log_synchronously(const details::log_msg &msg) noexcept {
     // Re-entrant (a wrapped sink logging into this sink), or another thread holds the
     // worker for longer than a flush may take: the caller queues the message instead.
-    if (held_by_this_thread() || !acquire_role_until(now() + options_.flush_timeout)) {
+    if (held_by_this_thread() || !acquire_role_until(after(now(), options_.flush_timeout))) {
         return false;
     }
     role_scope role(*this);
@@ -531,7 +537,7 @@ void coro_core::on_crash(time_point t) noexcept {
     task_.reset();
     if (restart_.on_failure()) {
         const auto delay = restart_.delay();
-        restart_at_.store(ticks(t + delay), std::memory_order_relaxed);
+        restart_at_.store(ticks(after(t, delay)), std::memory_order_relaxed);
         state_.store(coro_worker_state::backing_off, std::memory_order_release);
         report([&] {
             return concat("coro_sink: worker crashed (", restart_.consecutive_failures(),
@@ -595,7 +601,7 @@ std::uint64_t coro_core::request_flush() noexcept {
 }
 
 bool coro_core::flush_for(std::chrono::milliseconds timeout) noexcept {
-    const time_point deadline = now() + timeout;
+    const time_point deadline = after(now(), timeout);
     // From inside a wrapped sink of this very sink, a flush cannot wait for itself.
     if (held_by_this_thread()) return false;
     const std::uint64_t ticket = request_flush();

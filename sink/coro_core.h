@@ -95,6 +95,13 @@ private:
     class sinks_lock;
 
     time_point now() const noexcept { return options_.clock ? options_.clock() : clock::now(); }
+    // t + d, saturating at time_point::max(): options and flush_for() accept durations up to
+    // milliseconds::max(), and a deadline that overflowed would lie in the past.
+    static time_point after(time_point t, std::chrono::milliseconds d) noexcept {
+        const auto room =
+            std::chrono::duration_cast<std::chrono::milliseconds>(time_point::max() - t);
+        return d >= room ? time_point::max() : t + std::chrono::duration_cast<clock::duration>(d);
+    }
     static std::int64_t ticks(time_point t) noexcept {
         return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
     }
@@ -173,7 +180,8 @@ private:
 
     const coro_sink_options options_;
     const bool thread_safe_;
-    const std::int64_t interval_ticks_;
+    const std::int64_t interval_ticks_;       // flush_interval in ns (saturated)
+    const std::int64_t block_timeout_ticks_;  // block_timeout in ns (saturated), 0 = none
     // Thread driver: the queue depth at which a producer wakes a parked worker (pressure).
     const std::size_t wake_mark_;
     error_reporter errors_;

@@ -96,9 +96,9 @@ void coro_core::run_due_steps(time_point &wake_at, bool &busy) noexcept {
             }
         } else if (due(t) == trigger::none) {
             if (const auto oldest = ring_.oldest_stamp()) {
-                wake_at = time_point(std::chrono::duration_cast<clock::duration>(
-                              std::chrono::nanoseconds(*oldest))) +
-                          options_.flush_interval;
+                wake_at = after(time_point(std::chrono::duration_cast<clock::duration>(
+                                    std::chrono::nanoseconds(*oldest))),
+                                options_.flush_interval);
             }
             return;
         }
