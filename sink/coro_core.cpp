@@ -45,7 +45,7 @@ void check_not_null(const sink_ptr &sink, const char *where) {
 
 coro_core::coro_core(std::vector<sink_ptr> sinks, coro_sink_options options, bool thread_safe)
     : options_(validated(std::move(options))),
-      thread_safe_(thread_safe),
+      thread_safe_(thread_safe || options_.driver == coro_driver::thread),
       interval_ticks_(nanoseconds_saturated(options_.flush_interval)),
       block_timeout_ticks_(nanoseconds_saturated(options_.block_timeout)),
       wake_mark_(
@@ -108,7 +108,7 @@ void coro_core::enqueue(const details::log_msg &msg) noexcept {
             heap = queued_message::allocate_for(msg);
         } catch (const std::exception &e) {
             bypassed_.fetch_add(1, std::memory_order_relaxed);
-            failed_.fetch_add(1, std::memory_order_relaxed);
+            copy_failures_.fetch_add(1, std::memory_order_relaxed);
             report([&] {
                 return concat("coro_sink: could not copy a message of ", msg.payload.size(),
                               " bytes: ", e.what());
@@ -248,34 +248,34 @@ bool coro_core::log_synchronously(const details::log_msg &msg) noexcept {
         return false;
     }
     role_scope role(*this);
-    // Drain the queue first, in order, so the synchronous write does not overtake it.
+    // Another thread may have recovered while we waited for the role: then queue.
+    if (state_.load(std::memory_order_relaxed) != coro_worker_state::fallback) return false;
+    // Drain the queue first, in order, so the synchronous write does not overtake it. A
+    // ticket below `target` whose producer is still copying its message in is waited for
+    // (nanoseconds, unless that producer was preempted): skipping it would reorder.
     const std::uint64_t target = ring_.tail();
-    try {
-        while (has_current_ || ring_.head() < target) {
-            const std::uint64_t before = ring_.head();
+    unsigned spins = 0;
+    while (has_current_ || ring_.head() < target) {
+        const std::uint64_t before = ring_.head();
+        try {
             write_batch(true);
-            if (!has_current_ && ring_.head() == before) break;  // head still being copied in
+        } catch (...) {
+            // write_batch(true) routes failures instead of throwing; nothing to do.
         }
-    } catch (...) {
-        // write_batch(true) does not crash; nothing to do.
+        if (!has_current_ && ring_.head() == before) message_ring::backoff(spins++);
     }
     bypassed_.fetch_add(1, std::memory_order_relaxed);
-    std::uint64_t processed = 0;
-    std::uint64_t failed = 0;
+    bool accepted = false;  // by every wrapped sink
+    bool processed = false;
     {
+        deferred_reports reports(*this);
         sinks_lock lock(*this);
         direct_pending_.clear();
-        if (deliver(msg, false, direct_pending_)) {
-            ++processed;
-            if (state_.load(std::memory_order_relaxed) == coro_worker_state::fallback) {
-                leave_fallback();
-            }
-        } else {
-            route_to_fallback(msg, processed, failed);
-        }
+        accepted = deliver(msg, false, direct_pending_);
+        processed = accepted || route_to_fallback(msg);
     }
-    processed_.fetch_add(processed, std::memory_order_relaxed);
-    failed_.fetch_add(failed, std::memory_order_relaxed);
+    count_done(processed ? 1 : 0, processed ? 0 : 1, false);
+    if (accepted) leave_fallback();
     return true;
 }
 
@@ -331,18 +331,34 @@ std::size_t coro_core::step(time_point t) noexcept {
             if (ticks(t) < restart_at_.load(std::memory_order_relaxed)) return 0;
             // The backoff is over: restart now, and let the new worker run this very step
             // (unlike the original, a restarted worker is never asleep).
-            task_ = worker();
+            if (!start_worker()) {
+                on_crash(t);
+                return 0;
+            }
             restarts_.fetch_add(1, std::memory_order_relaxed);
             state_.store(coro_worker_state::running, std::memory_order_release);
             break;
         case coro_worker_state::running:
         case coro_worker_state::fallback:
-            if (!task_.alive()) task_ = worker();
+            if (!task_.alive() && !start_worker()) {
+                on_crash(t);
+                return 0;
+            }
             break;
     }
     const worker_task::step result = task_.resume();
     if (result.crashed) on_crash(t);
     return step_written_;
+}
+
+bool coro_core::start_worker() noexcept {
+    try {
+        task_ = worker();  // allocates the coroutine frame
+        return true;
+    } catch (...) {
+        // Out of memory for the frame: treat it as a crash, so backoff and fallback apply.
+        return false;
+    }
 }
 
 // The worker coroutine. Each resumption is one step; a wrapped sink's failure leaves the
@@ -392,20 +408,8 @@ bool coro_core::drained(std::uint64_t target) const noexcept {
 }
 
 void coro_core::write_batch(bool synchronous) {
-    // Counters are published once per batch, also when a crash unwinds through here. The
-    // bound (queued_) is released per message, so a producer blocked for room under a slow
-    // wrapped sink waits for one write, not for a whole batch.
-    struct commit {
-        coro_core &core;
-        std::uint64_t processed = 0;
-        std::uint64_t failed = 0;
-        ~commit() {
-            core.processed_.fetch_add(processed, std::memory_order_relaxed);
-            core.failed_.fetch_add(failed, std::memory_order_relaxed);
-            core.step_written_ += static_cast<std::size_t>(processed + failed);
-        }
-    } done{*this};
-
+    // Declared before the lock, so the reports reach the error handler after it is released.
+    deferred_reports reports(*this);
     sinks_lock lock(*this);
     for (std::size_t n = 0; n < options_.batch_size; ++n) {
         if (!has_current_) {
@@ -415,12 +419,12 @@ void coro_core::write_batch(bool synchronous) {
             current_pending_.clear();
         }
         const details::log_msg msg = current_.view();
+        bool processed = true;
         if (deliver(msg, current_retry_, current_pending_)) {
-            ++done.processed;
             restart_.on_success();
             if (synchronous) leave_fallback();
         } else if (synchronous) {
-            route_to_fallback(msg, done.processed, done.failed);
+            processed = route_to_fallback(msg);
         } else {
             // Keep the message (in hand, still counted as queued) and let the worker die.
             current_retry_ = true;
@@ -428,13 +432,35 @@ void coro_core::write_batch(bool synchronous) {
         }
         current_.clear();
         has_current_ = false;
-        queued_.fetch_sub(1, std::memory_order_release);
+        // Per message: a producer blocked for room under a slow wrapped sink waits for one
+        // write, not for a whole batch.
+        count_done(processed ? 1 : 0, processed ? 0 : 1, true);
+        ++step_written_;
     }
+}
+
+void coro_core::count_done(std::uint64_t processed,
+                           std::uint64_t failed,
+                           bool from_queue) noexcept {
+    // Seqlock write (the role holder is the only writer): odd while the counters move.
+    // The release operations keep the odd store ahead of the counter updates; the final
+    // release store publishes them.
+    const std::uint64_t seq = counts_seq_.load(std::memory_order_relaxed);
+    counts_seq_.store(seq + 1, std::memory_order_relaxed);
+    if (processed != 0) {
+        processed_.store(processed_.load(std::memory_order_relaxed) + processed,
+                         std::memory_order_release);
+    }
+    if (failed != 0) {
+        failed_.store(failed_.load(std::memory_order_relaxed) + failed, std::memory_order_release);
+    }
+    if (from_queue) queued_.fetch_sub(processed + failed, std::memory_order_release);
+    counts_seq_.store(seq + 2, std::memory_order_release);
 }
 
 bool coro_core::deliver(const details::log_msg &msg,
                         bool retry,
-                        std::vector<sink *> &pending) noexcept {
+                        std::vector<sink_ptr> &pending) noexcept {
     if (!retry) {
         for (const sink_ptr &s : sinks_) {
             if (!s->should_log(msg.level)) continue;
@@ -442,21 +468,23 @@ bool coro_core::deliver(const details::log_msg &msg,
                 s->log(msg);
             } catch (const std::exception &e) {
                 sink_failed("log", e.what());
-                pending.push_back(s.get());
+                pending.push_back(s);
             } catch (...) {
                 sink_failed("log", "unknown exception");
-                pending.push_back(s.get());
+                pending.push_back(s);
             }
         }
         return pending.empty();
     }
     // A retry: only the sinks that failed, and only those still wrapped.
-    auto still_wrapped = [this](sink *p) {
-        return std::any_of(sinks_.begin(), sinks_.end(),
-                           [p](const sink_ptr &s) { return s.get() == p; });
+    // pending holds owning pointers, so a removed-and-freed sink cannot be mistaken for a
+    // new one that happens to get the same address.
+    auto still_wrapped = [this](const sink_ptr &p) {
+        return std::find(sinks_.begin(), sinks_.end(), p) != sinks_.end();
     };
     std::size_t kept = 0;
-    for (sink *s : pending) {
+    for (std::size_t i = 0; i < pending.size(); ++i) {
+        sink_ptr s = pending[i];
         if (!still_wrapped(s)) continue;
         try {
             s->log(msg);
@@ -466,21 +494,18 @@ bool coro_core::deliver(const details::log_msg &msg,
         } catch (...) {
             sink_failed("log", "unknown exception");
         }
-        pending[kept++] = s;
+        pending[kept++] = std::move(s);
     }
     pending.resize(kept);
     return kept == 0;
 }
 
-void coro_core::route_to_fallback(const details::log_msg &msg,
-                                  std::uint64_t &processed,
-                                  std::uint64_t &failed) noexcept {
+bool coro_core::route_to_fallback(const details::log_msg &msg) noexcept {
     if (options_.fallback_sink) {
         try {
             options_.fallback_sink->log(msg);
-            ++processed;
             fallback_writes_.fetch_add(1, std::memory_order_relaxed);
-            return;
+            return true;
         } catch (const std::exception &e) {
             backend_errors_.fetch_add(1, std::memory_order_relaxed);
             report([&] {
@@ -488,13 +513,16 @@ void coro_core::route_to_fallback(const details::log_msg &msg,
             });
         } catch (...) {
             backend_errors_.fetch_add(1, std::memory_order_relaxed);
-            errors_.report("coro_sink: the fallback sink threw from log(): unknown exception");
+            report([] {
+                return std::string("coro_sink: the fallback sink threw from log(): unknown");
+            });
         }
     }
-    ++failed;
+    return false;
 }
 
 void coro_core::flush_wrapped(bool synchronous) {
+    deferred_reports reports(*this);
     bool failed = false;
     {
         sinks_lock lock(*this);
@@ -572,13 +600,11 @@ void coro_core::abandon_leftovers() noexcept {
     std::uint64_t failed = 0;
     while (has_current_ || ring_.pop(&current_)) {
         has_current_ = false;
-        const details::log_msg msg = current_.view();
-        route_to_fallback(msg, processed, failed);
+        const bool routed = route_to_fallback(current_.view());
+        count_done(routed ? 1 : 0, routed ? 0 : 1, true);
+        (routed ? processed : failed) += 1;
         current_.clear();
     }
-    processed_.fetch_add(processed, std::memory_order_relaxed);
-    failed_.fetch_add(failed, std::memory_order_relaxed);
-    queued_.fetch_sub(processed + failed, std::memory_order_release);
     if (processed + failed != 0) {
         report([&] {
             return concat("coro_sink destroyed with ", processed + failed,
@@ -686,13 +712,21 @@ std::vector<sink_ptr> coro_core::sinks() const {
 coro_sink_stats coro_core::stats() const noexcept {
     coro_sink_stats s;
     const auto relaxed = std::memory_order_relaxed;
+    const auto acquire = std::memory_order_acquire;
+    // Seqlock read of what the worker moves together (see count_done): retried while the
+    // worker is between its two stores.
+    for (unsigned spins = 0;; message_ring::backoff(spins++)) {
+        const std::uint64_t seq = counts_seq_.load(acquire);
+        if ((seq & 1) != 0) continue;
+        s.messages_processed = processed_.load(acquire);
+        s.messages_failed = failed_.load(acquire) + copy_failures_.load(acquire);
+        s.queue_size = queued_.load(acquire);
+        s.messages_submitted = ring_.tail() + bypassed_.load(acquire);
+        if (counts_seq_.load(relaxed) == seq) break;
+    }
     s.queue_overflows = evicted_.load(relaxed) + rejected_.load(relaxed);
     s.block_timeouts = block_timeouts_.load(relaxed);
     s.messages_dropped = s.queue_overflows + s.block_timeouts;
-    s.messages_processed = processed_.load(relaxed);
-    s.messages_failed = failed_.load(relaxed);
-    s.queue_size = queued_.load(std::memory_order_acquire);
-    s.messages_submitted = ring_.tail() + bypassed_.load(relaxed);
     s.worker_restarts = restarts_.load(relaxed);
     s.backend_errors = backend_errors_.load(relaxed);
     s.flush_timeouts = flush_timeouts_.load(relaxed);

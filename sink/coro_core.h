@@ -139,11 +139,12 @@ private:
     // Offers `msg` to the wrapped sinks. When `retry` is set, only to those in `pending`
     // (the ones that failed last time, and are still wrapped). Sinks that throw are left in
     // `pending`. Returns true when no sink is left. Caller holds sinks_lock.
-    bool deliver(const details::log_msg &msg, bool retry, std::vector<sink *> &pending) noexcept;
-    // A message the wrapped sinks could not take in synchronous mode.
-    void route_to_fallback(const details::log_msg &msg,
-                           std::uint64_t &processed,
-                           std::uint64_t &failed) noexcept;
+    bool deliver(const details::log_msg &msg, bool retry, std::vector<sink_ptr> &pending) noexcept;
+    // A message the wrapped sinks could not take in synchronous mode: true when the
+    // fallback sink took it (processed), false when it is lost (failed).
+    bool route_to_fallback(const details::log_msg &msg) noexcept;
+    // Creates the coroutine frame; false (instead of std::bad_alloc) when it cannot.
+    bool start_worker() noexcept;
     void flush_wrapped(bool synchronous);
     bool drained(std::uint64_t target) const noexcept;
     // Asks for a flush of every message queued so far; returns the ticket to wait for.
@@ -158,8 +159,10 @@ private:
     // Runs steps while something is due; returns when nothing more can be done now.
     // `wake_at` receives the injected-clock time of the next timed trigger (max if none);
     // `busy` is set when something is due but could not progress (a head being copied in).
-    void run_due_steps(time_point &wake_at, bool &busy) noexcept;
-    void park(time_point wake_at, bool busy) noexcept;
+    // `idle` is set when nothing at all is pending (no message, no backoff, no flush to
+    // retry): only then may the thread park without a timeout.
+    void run_due_steps(time_point &wake_at, bool &busy, bool &idle) noexcept;
+    void park(time_point wake_at, bool busy, bool idle) noexcept;
     // Wakes the parked worker thread. Cheap when it is not parked: one seq_cst load.
     void wake_worker() noexcept;
     bool stop_thread(std::chrono::milliseconds grace) noexcept;
@@ -169,17 +172,33 @@ private:
     void abandon_leftovers() noexcept;
     void sink_failed(const char *operation, const char *what) noexcept;
     void wait_a_little(unsigned &spins) const noexcept;
-    // Reports the message `build()` returns; never throws (not even bad_alloc).
+    // Reports the message `build()` returns; never throws (not even bad_alloc). While the
+    // role holder has the wrapped sinks locked, its reports are deferred until the lock is
+    // released (deferred_reports), so a user error handler may call add_sink / remove_sink
+    // / set_pattern without deadlocking.
     template <typename Build>
     void report(Build &&build) noexcept {
         try {
-            errors_.report(build());
+            if (defer_reports_ && held_by_this_thread()) {
+                deferred_reports_.push_back(build());
+            } else {
+                errors_.report(build());
+            }
         } catch (...) {
         }
     }
+    class deferred_reports;
+
+    // A message left the queue: written (processed) or given up (failed). Role holder only.
+    // The two counters and queued_ change inside one seqlock write, so stats() never sees
+    // the message in both places or in neither, even while the worker thread is mid-batch.
+    // from_queue: the message held a unit of queued_ (false for a synchronous direct write).
+    void count_done(std::uint64_t processed, std::uint64_t failed, bool from_queue) noexcept;
 
     const coro_sink_options options_;
     const bool thread_safe_;
+    // thread_safe_ is forced on with the thread driver: the sink's own thread writes while
+    // the user's thread may call add_sink / set_pattern, whatever Mutex the user chose.
     const std::int64_t interval_ticks_;       // flush_interval in ns (saturated)
     const std::int64_t block_timeout_ticks_;  // block_timeout in ns (saturated), 0 = none
     // Thread driver: the queue depth at which a producer wakes a parked worker (pressure).
@@ -193,10 +212,13 @@ private:
     alignas(64) std::atomic<std::size_t> high_water_{0};
 
     // Counters. Producer-side ones are only touched on drops and other rare paths.
-    std::atomic<std::uint64_t> bypassed_{0};  // submitted messages that never entered the ring
+    alignas(64) std::atomic<std::uint64_t> bypassed_{0};  // submitted, never entered the ring
     std::atomic<std::uint64_t> evicted_{0};
     std::atomic<std::uint64_t> rejected_{0};  // drop_newest, and full under block re-entrantly
     std::atomic<std::uint64_t> block_timeouts_{0};
+    std::atomic<std::uint64_t> copy_failures_{0};  // failed before entering the ring
+    // Written by the role holder only, inside counts_seq_ (see count_done).
+    alignas(64) std::atomic<std::uint64_t> counts_seq_{0};
     std::atomic<std::uint64_t> processed_{0};
     std::atomic<std::uint64_t> failed_{0};
     std::atomic<std::uint64_t> backend_errors_{0};
@@ -205,10 +227,12 @@ private:
     std::atomic<std::uint64_t> fallback_writes_{0};
     std::atomic<std::uint64_t> fallback_activations_{0};
 
-    // Worker role and the supervisor state visible to other threads.
-    alignas(64) std::atomic<bool> role_busy_{false};
-    std::atomic<coro_worker_state> state_{coro_worker_state::running};
+    // Supervisor state read by every log() call: on a line that only changes on failures.
+    alignas(64) std::atomic<coro_worker_state> state_{coro_worker_state::running};
     std::atomic<std::int64_t> restart_at_{0};  // ticks; meaningful while backing_off
+
+    // The worker role, taken and released at every step.
+    alignas(64) std::atomic<bool> role_busy_{false};
 
     // Owned by the role holder.
     worker_task task_;
@@ -216,9 +240,11 @@ private:
     queued_message current_;  // the message being written, or parked after a failure
     bool has_current_ = false;
     bool current_retry_ = false;  // current_ failed before: only current_pending_ get it
-    std::vector<sink *> current_pending_;
-    std::vector<sink *> direct_pending_;  // same, for a message written synchronously
-    bool flush_retry_ = false;            // a wrapped flush failed: do it again at the next step
+    std::vector<sink_ptr> current_pending_;
+    std::vector<sink_ptr> direct_pending_;  // same, for a message written synchronously
+    bool defer_reports_ = false;            // see report()
+    std::vector<std::string> deferred_reports_;
+    bool flush_retry_ = false;  // a wrapped flush failed: do it again at the next step
     std::size_t step_written_ = 0;
 
     // Flush tickets (see the file comment). Waiters in the thread driver sleep on flush_cv_.

@@ -67,7 +67,8 @@ public:
                 // relaxed on success: the release store of seq below publishes the content.
                 if (tail_.compare_exchange_weak(pos, pos + 1, std::memory_order_relaxed)) {
                     s.message.assign(msg, std::move(heap));
-                    s.stamp.store(stamp, std::memory_order_relaxed);
+                    // release: pairs with oldest_stamp()'s acquire read of the stamp.
+                    s.stamp.store(stamp, std::memory_order_release);
                     s.seq.store(pos + 1, std::memory_order_release);
                     return pos;
                 }

@@ -55,6 +55,30 @@ private:
     std::unique_lock<std::mutex> lock_;
 };
 
+// Defers the role holder's error reports while it holds the wrapped sinks' lock, and
+// delivers them when the scope ends. Declare it before the sinks_lock it protects, so it is
+// destroyed (and delivers) after the lock is released.
+class coro_core::deferred_reports {
+public:
+    explicit deferred_reports(coro_core &core) noexcept
+        : core_(core),
+          outer_(core.defer_reports_) {
+        core_.defer_reports_ = true;
+    }
+    ~deferred_reports() {
+        core_.defer_reports_ = outer_;
+        if (outer_) return;  // an enclosing scope delivers them
+        for (const std::string &message : core_.deferred_reports_) core_.errors_.report(message);
+        core_.deferred_reports_.clear();
+    }
+    deferred_reports(const deferred_reports &) = delete;
+    deferred_reports &operator=(const deferred_reports &) = delete;
+
+private:
+    coro_core &core_;
+    bool outer_;
+};
+
 }  // namespace coro_detail
 }  // namespace sinks
 }  // namespace spdlog

@@ -28,6 +28,10 @@
 
 #include "text.h"
 
+#include <algorithm>
+#include <cstdio>
+#include <string>
+
 #if defined(__linux__)
     #include <pthread.h>
 #endif
@@ -56,34 +60,43 @@ void coro_core::thread_main() noexcept {
     while (!stop_.load(std::memory_order_acquire)) {
         time_point wake_at = time_point::max();
         bool busy = false;
+        bool idle = false;
         if (try_acquire_role()) {
             role_scope role(*this);
-            run_due_steps(wake_at, busy);
+            run_due_steps(wake_at, busy, idle);
         } else {
             busy = true;  // a poll() or a blocked producer has the worker: look again soon
         }
-        park(wake_at, busy);
+        park(wake_at, busy, idle);
     }
 
     // Exit handshake with close(): if close() gave up waiting for us (we were stuck in a
-    // wrapped sink), we own the core now and must finish its job and delete it.
+    // wrapped sink), we own the core now: finish its job and delete it.
     bool orphaned = false;
     {
         std::lock_guard<std::mutex> lock(park_mutex_);
         thread_exited_ = true;
         orphaned = orphaned_;
     }
-    park_cv_.notify_all();
-    if (orphaned) {
-        if (try_acquire_role()) {
-            role_scope role(*this);
-            abandon_leftovers();
-        }
-        delete this;
+    if (!orphaned) {
+        park_cv_.notify_all();  // close() is waiting; it joins us and deletes the core
+        return;
     }
+    if (try_acquire_role()) {
+        role_scope role(*this);
+        // The wrapped sink came back: drain what is queued to it, bounded as close() was.
+        const std::uint64_t ticket = request_flush();
+        const time_point deadline = after(now(), options_.flush_timeout);
+        unsigned spins = 0;
+        while (!flush_done(ticket) && now() <= deadline) {
+            if (step(now()) == 0) wait_a_little(spins);
+        }
+        abandon_leftovers();
+    }
+    delete this;
 }
 
-void coro_core::run_due_steps(time_point &wake_at, bool &busy) noexcept {
+void coro_core::run_due_steps(time_point &wake_at, bool &busy, bool &idle) noexcept {
     // Bounded, so a flood of messages cannot keep the thread from noticing stop_.
     for (int i = 0; i < 1024; ++i) {
         const time_point t = now();
@@ -100,6 +113,8 @@ void coro_core::run_due_steps(time_point &wake_at, bool &busy) noexcept {
                                     std::chrono::nanoseconds(*oldest))),
                                 options_.flush_interval);
             }
+            idle = wake_at == time_point::max() && !has_current_ && !flush_retry_ &&
+                   queued_.load(std::memory_order_relaxed) == 0;
             return;
         }
         const std::uint64_t flushed_before = flush_completed_.load(std::memory_order_relaxed);
@@ -113,20 +128,24 @@ void coro_core::run_due_steps(time_point &wake_at, bool &busy) noexcept {
     busy = true;
 }
 
-void coro_core::park(time_point wake_at, bool busy) noexcept {
+void coro_core::park(time_point wake_at, bool busy, bool idle) noexcept {
     constexpr auto slice = std::chrono::milliseconds(1);
     constexpr unsigned idle_slices_before_forever = 20;
+    const bool backing_off =
+        state_.load(std::memory_order_relaxed) == coro_worker_state::backing_off;
     std::unique_lock<std::mutex> lock(park_mutex_);
-    const bool was_empty = queued_.load(std::memory_order_seq_cst) == 0;
-    const bool forever = !busy && was_empty && idle_slices_ >= idle_slices_before_forever;
+    const bool forever = idle && !busy && idle_slices_ >= idle_slices_before_forever;
     if (forever) parked_forever_.store(true, std::memory_order_seq_cst);
     sleeping_.store(true, std::memory_order_seq_cst);
-    // Re-check what a producer may have done before it could see the stores above.
+    // Re-check what a producer may have done before it could see the stores above. While
+    // the worker waits out a restart backoff, queued messages and flush requests cannot be
+    // served anyway: only stop_ or an explicit wake cut the wait short.
     const std::size_t queued = queued_.load(std::memory_order_seq_cst);
+    const bool flush_asked = flush_requested_.load(std::memory_order_seq_cst) >
+                             flush_completed_.load(std::memory_order_relaxed);
     const bool missed_edge = wake_pending_ || stop_.load(std::memory_order_relaxed) ||
-                             queued >= options_.batch_size || (forever && queued != 0) ||
-                             flush_requested_.load(std::memory_order_seq_cst) >
-                                 flush_completed_.load(std::memory_order_relaxed);
+                             (!backing_off && (queued >= options_.batch_size || flush_asked)) ||
+                             (forever && queued != 0);
     const auto woken = [this] { return wake_pending_; };
     if (!missed_edge) {
         if (busy) {
@@ -134,14 +153,16 @@ void coro_core::park(time_point wake_at, bool busy) noexcept {
         } else if (forever) {
             park_cv_.wait(lock, woken);
         } else {
-            // Until the next timed trigger, but at most one slice. The injected clock only
-            // sizes the wait; the wait itself is in real time.
+            // Until the next timed trigger: with steady_clock exactly (a backoff) or at most
+            // one slice (messages queued: a batch may become ready). With an injected clock
+            // always at most one slice, since that clock may jump; it only sizes the wait,
+            // which is in real time.
             auto left = wake_at == time_point::max() ? clock::duration(slice) : wake_at - now();
-            left = std::min<clock::duration>(left, slice);
+            if (options_.clock || !backing_off) left = std::min<clock::duration>(left, slice);
             if (left > clock::duration::zero()) park_cv_.wait_for(lock, left, woken);
         }
     }
-    idle_slices_ = (was_empty && !wake_pending_) ? idle_slices_ + 1 : 0;
+    idle_slices_ = (idle && !wake_pending_) ? idle_slices_ + 1 : 0;
     wake_pending_ = false;
     parked_forever_.store(false, std::memory_order_relaxed);
     sleeping_.store(false, std::memory_order_relaxed);
@@ -155,22 +176,40 @@ bool coro_core::stop_thread(std::chrono::milliseconds grace) noexcept {
     }
     park_cv_.notify_one();
     std::unique_lock<std::mutex> lock(park_mutex_);
-    if (!park_cv_.wait_for(lock, grace, [this] { return thread_exited_; })) {
-        // Stuck in a wrapped sink: hand the core over to the thread (see thread_main).
-        orphaned_ = true;
+    if (park_cv_.wait_for(lock, grace, [this] { return thread_exited_; })) {
         lock.unlock();
-        thread_.detach();
-        report([&] {
-            return concat(
-                "coro_sink destroyed while its worker thread is stuck in a wrapped "
-                "sink; the thread will finish and release the sink when it returns (",
-                queued_.load(), " messages queued)");
-        });
-        return false;
+        thread_.join();
+        return true;
     }
+    // Stuck in a wrapped sink: hand the core over to the thread (see thread_main). Once
+    // orphaned_ is set and the lock released, the thread may delete the core at any moment,
+    // so everything needed afterwards is taken out first and the core is not touched again.
+    std::string message;
+    try {
+        message = concat(
+            "coro_sink destroyed while its worker thread is stuck in a wrapped "
+            "sink; the thread will drain the queue and release the sink when it "
+            "returns (",
+            queued_.load(), " messages queued)");
+    } catch (...) {
+    }
+    err_handler handler;
+    try {
+        handler = options_.error_handler;
+    } catch (...) {
+    }
+    thread_.detach();
+    orphaned_ = true;
     lock.unlock();
-    thread_.join();
-    return true;
+    try {
+        if (handler) {
+            handler(message);
+        } else {
+            std::fputs(("[*** LOG ERROR ***] [coro_sink] " + message + "\n").c_str(), stderr);
+        }
+    } catch (...) {
+    }
+    return false;
 }
 
 }  // namespace coro_detail
