@@ -179,7 +179,9 @@ private:
     template <typename Build>
     void report(Build &&build) noexcept {
         try {
-            if (defer_reports_ && held_by_this_thread()) {
+            // held_by_this_thread() first: only the role holder writes defer_reports_, so
+            // other threads must not read it.
+            if (held_by_this_thread() && defer_reports_) {
                 deferred_reports_.push_back(build());
             } else {
                 errors_.report(build());

@@ -176,6 +176,14 @@ bool coro_core::stop_thread(std::chrono::milliseconds grace) noexcept {
     }
     park_cv_.notify_one();
     std::unique_lock<std::mutex> lock(park_mutex_);
+    if (std::this_thread::get_id() == thread_.get_id()) {
+        // Destroyed on its own worker thread (a wrapped sink dropped the last reference):
+        // it cannot wait for itself. The thread finishes the job when it unwinds to
+        // thread_main, exactly as after a stuck sink, without the warning.
+        thread_.detach();
+        orphaned_ = true;
+        return false;
+    }
     if (park_cv_.wait_for(lock, grace, [this] { return thread_exited_; })) {
         lock.unlock();
         thread_.join();
