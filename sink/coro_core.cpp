@@ -408,23 +408,11 @@ bool coro_core::drained(std::uint64_t target) const noexcept {
 }
 
 void coro_core::write_batch(bool synchronous) {
-    // Messages written are published (count_done) once per batch, and on the way out when a
-    // crash unwinds through here: queued_ is shared with every producer, so touching it per
-    // message would bounce its cache line between the worker and the producers. Under
-    // overflow_strategy::block they are published per message instead, so a producer
-    // blocked for room behind a slow wrapped sink waits for one write, not a whole batch.
-    struct tally {
-        coro_core &core;
-        std::uint64_t processed = 0;
-        std::uint64_t failed = 0;
-        void commit() noexcept {
-            if (processed + failed != 0) core.count_done(processed, failed, true);
-            processed = failed = 0;
-        }
-        ~tally() { commit(); }
-    } done{*this};
-    const bool per_message = options_.overflow == overflow_strategy::block;
-
+    // Each message written is published (count_done) at once: its unit of the bound is
+    // released, so a producer blocked for room behind a slow wrapped sink waits for one
+    // write, not a whole batch, and drop_oldest / drop_newest never drop while the queue
+    // only looks full because written messages were not yet accounted for. (Publishing
+    // once per batch was tried: it dropped messages with the ring physically empty.)
     // Declared before the lock, so the reports reach the error handler after it is released.
     deferred_reports reports(*this);
     sinks_lock lock(*this);
@@ -449,8 +437,7 @@ void coro_core::write_batch(bool synchronous) {
         }
         current_.clear();
         has_current_ = false;
-        (processed ? done.processed : done.failed) += 1;
-        if (per_message) done.commit();
+        count_done(processed ? 1 : 0, processed ? 0 : 1, true);
         ++step_written_;
     }
 }

@@ -1105,3 +1105,32 @@ TEST_CASE("thread driver: producers never do the wrapped sinks' I/O", "[thread]"
 #endif
     check_counting(sink->stats());
 }
+
+TEST_CASE("thread driver: a message written mid-batch frees its place at once", "[thread]") {
+    // Regression: when written messages were accounted for once per batch, producers saw a
+    // full queue (and dropped) while the worker had already written half of it.
+    const auto strategy = GENERATE(overflow_strategy::drop_oldest, overflow_strategy::drop_newest);
+    auto clock = std::make_shared<fake_clock>();
+    auto out = std::make_shared<test_sink>();
+    auto stuck = std::make_shared<gate>();
+    out->on_log([stuck](const recorded_msg &m) {
+        if (m.payload == "m3") stuck->enter_and_wait();
+    });
+    auto options = thread_options(4, clock);
+    options.overflow = strategy;
+    options.max_queue_size = 4;
+    auto sink = make_coro({out}, options);
+    const open_at_exit unstick(stuck);
+
+    for (const auto &p : numbered("m", 1, 4)) log_direct(*sink, p);  // a full batch
+    REQUIRE(stuck->wait_entered());  // m1 and m2 written, m3 in the worker's hands
+    log_direct(*sink, "m5");
+    log_direct(*sink, "m6");
+    auto s = sink->stats();
+    CHECK(s.queue_overflows == 0);
+    CHECK(s.queue_size == 4);  // m3 (in hand), m4, m5, m6
+    stuck->open();
+    REQUIRE(sink->flush_for(10s));
+    CHECK(out->payloads() == numbered("m", 1, 6));
+    check_counting(sink->stats());
+}
