@@ -67,8 +67,9 @@ def panel(rows, scenario, metric, title, unit, log, x, y, w, h):
         out.append(f'<rect x="{bx + 4}" y="{by}" width="{bar_w - 8}" height="{bh}" fill="{color}"/>')
         out.append(f'<text x="{bx + bar_w / 2}" y="{by - 3}" text-anchor="middle" '
                    f'font-size="11">{label}</text>')
+        short = who.replace("/drop_oldest", "/drop").replace("async/overrun", "async/ovr")
         out.append(f'<text x="{bx + bar_w / 2}" y="{y + h - 14}" text-anchor="middle" '
-                   f'font-size="9">{who}</text>')
+                   f'font-size="9">{short}</text>')
     out.append(f'<text x="{x + 4}" y="{y + 14}" font-size="10" fill="#666">'
                f'{unit}{" (log scale)" if log else ""}</text>')
     return out
