@@ -4,6 +4,7 @@
 
 #include "catch.h"
 #include "fake_clock.h"
+#include "test_options_helper.h"
 #include "test_sink.h"
 
 #include <spdlog/details/os.h>
@@ -24,11 +25,7 @@ using spdlog::sinks::coro_sink_options;
 namespace {
 
 coro_sink_options manual_options(const std::shared_ptr<fake_clock> &clock) {
-    coro_sink_options o;
-    o.driver = coro_driver::manual;
-    o.batch_size = 100;
-    o.clock = clock->source();
-    return o;
+    return test_options(coro_driver::manual, 100, 10000, clock);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include "catch.h"
 #include "fake_clock.h"
+#include "test_options_helper.h"
 #include "test_sink.h"
 
 #include <spdlog/details/os.h>
@@ -31,13 +32,7 @@ namespace {
 coro_sink_options driver_options(const std::shared_ptr<fake_clock> &clock,
                                  coro_driver driver,
                                  std::size_t batch_size) {
-    coro_sink_options o;
-    o.driver = driver;
-    o.batch_size = batch_size;
-    o.flush_interval = 1000ms;
-    o.max_queue_size = 100000;
-    o.clock = clock->source();
-    return o;
+    return test_options(driver, batch_size, 100000, clock);
 }
 
 #ifdef __linux__

@@ -96,7 +96,11 @@ TEST_CASE("coro_sink_st with the thread driver may still be reconfigured while i
         std::make_shared<spdlog::sinks::coro_sink_st>(std::vector<spdlog::sink_ptr>{out}, o);
     std::vector<std::shared_ptr<test_sink>> extra;
     for (int i = 0; i < 2000; ++i) {
-        log_direct(*sink, "m" + std::to_string(i));
+        // Appended, not "m" + std::to_string(i): GCC 12 at -O3 warns wrongly (-Wrestrict)
+        // about that operator+ (GCC bug 105329).
+        std::string payload = "m";
+        payload += std::to_string(i);
+        log_direct(*sink, payload);
         if (i % 200 == 0) {
             extra.push_back(std::make_shared<test_sink>());
             sink->add_sink(extra.back());

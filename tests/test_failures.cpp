@@ -5,6 +5,7 @@
 
 #include "catch.h"
 #include "fake_clock.h"
+#include "test_options_helper.h"
 #include "test_sink.h"
 
 #include <spdlog/logger.h>
@@ -27,14 +28,8 @@ coro_sink_options failure_options(const std::shared_ptr<fake_clock> &clock,
                                   const std::shared_ptr<error_log> &errors,
                                   coro_driver driver,
                                   std::size_t batch_size) {
-    coro_sink_options o;
-    o.driver = driver;
-    o.batch_size = batch_size;
-    o.flush_interval = 1000ms;
-    o.max_queue_size = 100;
-    o.clock = clock->source();
-    o.error_handler = error_log::handler_for(errors);
-    return o;  // restart_backoff 10 ms, max_restart_backoff 1000 ms, max_restarts 5
+    // restart_backoff 10 ms, max_restart_backoff 1000 ms, max_restarts 5: the defaults.
+    return test_options(driver, batch_size, 100, clock, errors);
 }
 
 // The crashed worker is not restarted 1 ms before `delay` has passed, and is at `delay`.

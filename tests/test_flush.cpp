@@ -4,6 +4,7 @@
 
 #include "catch.h"
 #include "fake_clock.h"
+#include "test_options_helper.h"
 #include "test_sink.h"
 
 #include <spdlog/logger.h>
@@ -26,14 +27,7 @@ coro_sink_options flush_options(const std::shared_ptr<fake_clock> &clock,
                                 const std::shared_ptr<error_log> &errors,
                                 coro_driver driver,
                                 std::size_t batch_size) {
-    coro_sink_options o;
-    o.driver = driver;
-    o.batch_size = batch_size;
-    o.flush_interval = 1000ms;
-    o.max_queue_size = 1000;
-    o.clock = clock->source();
-    o.error_handler = error_log::handler_for(errors);
-    return o;
+    return test_options(driver, batch_size, 1000, clock, errors);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include "catch.h"
 #include "fake_clock.h"
+#include "test_options_helper.h"
 #include "test_sink.h"
 
 #include <spdlog/logger.h>
@@ -23,12 +24,7 @@ using spdlog::sinks::overflow_strategy;
 namespace {
 
 coro_sink_options input_options(const std::shared_ptr<fake_clock> &clock, coro_driver driver) {
-    coro_sink_options o;
-    o.driver = driver;
-    o.batch_size = 4;
-    o.max_queue_size = 1000;
-    o.clock = clock->source();
-    return o;
+    return test_options(driver, 4, 1000, clock);
 }
 
 // `size` bytes cycling through all 256 byte values, NUL and invalid UTF-8 included.

@@ -3,6 +3,7 @@
 
 #include "catch.h"
 #include "fake_clock.h"
+#include "test_options_helper.h"
 #include "test_sink.h"
 
 #include <spdlog/details/os.h>
@@ -30,13 +31,8 @@ coro_sink_options overflow_options(const std::shared_ptr<fake_clock> &clock,
                                    overflow_strategy overflow,
                                    std::size_t max_queue_size,
                                    std::size_t batch_size) {
-    coro_sink_options o;
-    o.driver = driver;
+    auto o = test_options(driver, batch_size, max_queue_size, clock);
     o.overflow = overflow;
-    o.max_queue_size = max_queue_size;
-    o.batch_size = batch_size;
-    o.flush_interval = 1000ms;
-    o.clock = clock->source();
     return o;
 }
 

@@ -16,6 +16,7 @@
 
 #include "catch.h"
 #include "fake_clock.h"
+#include "test_options_helper.h"
 #include "test_sink.h"
 
 #include <spdlog/details/os.h>
@@ -75,14 +76,7 @@ using real_clock = std::chrono::steady_clock;
 coro_sink_options thread_options(std::size_t batch_size,
                                  const std::shared_ptr<fake_clock> &clock = nullptr,
                                  const std::shared_ptr<error_log> &errors = nullptr) {
-    coro_sink_options o;
-    o.driver = coro_driver::thread;
-    o.batch_size = batch_size;
-    o.flush_interval = 1000ms;
-    o.max_queue_size = 10000;
-    if (clock) o.clock = clock->source();
-    if (errors) o.error_handler = error_log::handler_for(errors);
-    return o;
+    return test_options(coro_driver::thread, batch_size, 10000, clock, errors);
 }
 
 // Waits (in real time, bounded) until `pred` holds. Returns whether it does.

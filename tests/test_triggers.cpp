@@ -3,6 +3,7 @@
 
 #include "catch.h"
 #include "fake_clock.h"
+#include "test_options_helper.h"
 #include "test_sink.h"
 
 #include <spdlog/logger.h>
@@ -24,13 +25,7 @@ namespace {
 coro_sink_options trigger_options(const std::shared_ptr<fake_clock> &clock,
                                   coro_driver driver,
                                   std::size_t batch_size) {
-    coro_sink_options o;
-    o.driver = driver;
-    o.batch_size = batch_size;
-    o.flush_interval = 1000ms;
-    o.max_queue_size = 10000;
-    o.clock = clock->source();
-    return o;
+    return test_options(driver, batch_size, 10000, clock);
 }
 
 }  // namespace
