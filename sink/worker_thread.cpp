@@ -159,6 +159,9 @@ void coro_core::park(time_point wake_at, bool busy, bool idle) noexcept {
             // which is in real time.
             auto left = wake_at == time_point::max() ? clock::duration(slice) : wake_at - now();
             if (options_.clock || !backing_off) left = std::min<clock::duration>(left, slice);
+            // Real waits are capped: the standard library adds the duration to now(), which
+            // overflows for the saturated deadlines of huge options. The loop re-checks.
+            left = std::min<clock::duration>(left, std::chrono::hours(1));
             if (left > clock::duration::zero()) park_cv_.wait_for(lock, left, woken);
         }
     }
@@ -184,6 +187,8 @@ bool coro_core::stop_thread(std::chrono::milliseconds grace) noexcept {
         orphaned_ = true;
         return false;
     }
+    // Capped for the same reason as in park(): flush_timeout may be milliseconds::max().
+    grace = std::min<std::chrono::milliseconds>(grace, std::chrono::hours(24 * 365));
     if (park_cv_.wait_for(lock, grace, [this] { return thread_exited_; })) {
         lock.unlock();
         thread_.join();

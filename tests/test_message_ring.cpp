@@ -13,12 +13,15 @@ using spdlog::sinks::coro_detail::message_ring;
 using spdlog::sinks::coro_detail::queued_message;
 
 namespace {
-spdlog::details::log_msg make_msg(const std::string &name, const std::string &payload) {
-    return spdlog::details::log_msg(spdlog::source_loc{}, name, spdlog::level::info, payload);
+// The log_msg only views its strings: the name must outlive it (a static here).
+const std::string ring_name = "ring";
+
+spdlog::details::log_msg make_msg(const std::string &payload) {
+    return spdlog::details::log_msg(spdlog::source_loc{}, ring_name, spdlog::level::info, payload);
 }
 
 std::uint64_t push_text(message_ring &ring, const std::string &payload, std::int64_t stamp = 0) {
-    const auto msg = make_msg("ring", payload);
+    const auto msg = make_msg(payload);
     std::unique_ptr<char[]> heap;
     if (queued_message::needs_heap(msg)) heap = queued_message::allocate_for(msg);
     return ring.push(msg, std::move(heap), stamp);
