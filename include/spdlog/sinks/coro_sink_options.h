@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <string_view>
 
 namespace spdlog {
 namespace sinks {
@@ -114,6 +115,27 @@ struct coro_sink_options {
     static coro_sink_options memory_constrained();
     // batch 1, flush every 100 ms, block (never drops).
     static coro_sink_options reliable();
+
+    // Options from text, in the spirit of spdlog::cfg::load_env_levels: comma-separated
+    // key=value pairs, whitespace around keys and values ignored, for example
+    //     "preset=high_throughput,batch_size=200,flush_interval=50ms,overflow=block,driver=thread"
+    // preset (high_throughput, memory_constrained, reliable, default) is applied first,
+    // wherever it appears; then the other keys in order. A key given twice: the last wins.
+    // Keys: batch_size, max_queue_size, max_restarts (unsigned integers); flush_interval,
+    // flush_timeout, restart_backoff, max_restart_backoff, block_timeout (durations with a
+    // unit: ms, s, or us when a whole number of milliseconds); overflow (drop_oldest,
+    // drop_newest, block); driver (cooperative, manual, thread). Empty items are skipped,
+    // so "" gives the defaults. The result is validated (see validate()) before it is
+    // returned; fallback_sink, error_handler and clock stay empty.
+    // Never blocks. Allocates. Throws spdlog_ex naming the key, the value and what is
+    // accepted (unknown keys, a missing '=', bad values, validate() errors). Any thread.
+    static coro_sink_options parse(std::string_view text);
+
+    // parse() of the environment variable SPDLOG_CORO; the defaults when it is unset or
+    // empty. Never blocks. Allocates. Throws spdlog_ex like parse(), the message prefixed
+    // with the variable's name. Any thread, but it reads the environment with std::getenv,
+    // which is not thread-safe against a concurrent setenv/putenv.
+    static coro_sink_options from_env();
 
     // Throws spdlog_ex naming the first invalid field, its value and the valid range;
     // returns normally when every rule holds. Allocates only to build the message.
