@@ -117,27 +117,16 @@ std::chrono::milliseconds parse_duration(std::string_view key, std::string_view 
 }
 
 overflow_strategy parse_overflow(std::string_view key, std::string_view value) {
-    if (value == "drop_oldest") {
-        return overflow_strategy::drop_oldest;
-    }
-    if (value == "drop_newest") {
-        return overflow_strategy::drop_newest;
-    }
-    if (value == "block") {
-        return overflow_strategy::block;
+    for (auto candidate : {overflow_strategy::drop_oldest, overflow_strategy::drop_newest,
+                           overflow_strategy::block}) {
+        if (value == to_string(candidate)) return candidate;
     }
     invalid(key, value, "one of drop_oldest, drop_newest, block");
 }
 
 coro_driver parse_driver(std::string_view key, std::string_view value) {
-    if (value == "cooperative") {
-        return coro_driver::cooperative;
-    }
-    if (value == "manual") {
-        return coro_driver::manual;
-    }
-    if (value == "thread") {
-        return coro_driver::thread;
+    for (auto candidate : {coro_driver::cooperative, coro_driver::manual, coro_driver::thread}) {
+        if (value == to_string(candidate)) return candidate;
     }
     invalid(key, value, "one of cooperative, manual, thread");
 }

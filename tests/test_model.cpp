@@ -63,29 +63,6 @@ namespace {
 constexpr int pool_size = 3;  // test_sinks that can be wrapped; 0 and 1 at the start
 constexpr int steps_per_run = 400;
 
-const char *name(coro_driver d) {
-    switch (d) {
-        case coro_driver::cooperative:
-            return "cooperative";
-        case coro_driver::manual:
-            return "manual";
-        case coro_driver::thread:
-            return "thread";
-    }
-    return "?";
-}
-const char *name(overflow_strategy o) {
-    switch (o) {
-        case overflow_strategy::drop_oldest:
-            return "drop_oldest";
-        case overflow_strategy::drop_newest:
-            return "drop_newest";
-        case overflow_strategy::block:
-            return "block";
-    }
-    return "?";
-}
-
 // Deterministic on every platform (std distributions are not).
 struct rng_t {
     std::mt19937_64 gen;
@@ -118,15 +95,16 @@ model::config draw_config(rng_t &rng, coro_driver d, overflow_strategy o) {
 
 std::string describe(const model::config &c) {
     std::ostringstream s;
-    s << "driver " << name(c.driver) << ", overflow " << name(c.overflow) << ", max_queue_size "
-      << c.max_queue_size << ", batch_size " << c.batch_size << ", flush_interval "
-      << c.flush_interval << "ms, max_restarts " << c.max_restarts << ", restart_backoff "
-      << c.restart_backoff << "ms, max_restart_backoff " << c.max_restart_backoff
-      << "ms, block_timeout " << c.block_timeout << "ms, fallback_sink " << c.fallback_sink;
+    s << "driver " << spdlog::sinks::to_string(c.driver) << ", overflow "
+      << spdlog::sinks::to_string(c.overflow) << ", max_queue_size " << c.max_queue_size
+      << ", batch_size " << c.batch_size << ", flush_interval " << c.flush_interval
+      << "ms, max_restarts " << c.max_restarts << ", restart_backoff " << c.restart_backoff
+      << "ms, max_restart_backoff " << c.max_restart_backoff << "ms, block_timeout "
+      << c.block_timeout << "ms, fallback_sink " << c.fallback_sink;
     return s.str();
 }
 
-const char *name(coro_worker_state s) {
+const char *state_name(coro_worker_state s) {
     switch (s) {
         case coro_worker_state::running:
             return "running";
@@ -374,7 +352,8 @@ private:
         field("queue_size", s.queue_size, m.queue_size());
         field("queue_high_water", s.queue_high_water, m.high_water);
         field("fallback_active", s.fallback_active, m.state == coro_worker_state::fallback);
-        field("worker_state", std::string(name(s.worker_state)), std::string(name(m.state)));
+        field("worker_state", std::string(state_name(s.worker_state)),
+              std::string(state_name(m.state)));
         if (s.messages_submitted !=
                 s.messages_processed + s.messages_dropped + s.messages_failed + s.queue_size ||
             s.messages_dropped != s.queue_overflows + s.block_timeouts) {

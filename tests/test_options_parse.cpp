@@ -283,3 +283,15 @@ TEST_CASE("from_env reads SPDLOG_CORO", "[parse]") {
         CHECK(contains(what, "flush_interval = \"50 parsecs\""));
     }
 }
+
+TEST_CASE("to_string names round-trip through parse", "[parse]") {
+    using namespace spdlog::sinks;
+    for (auto s : {overflow_strategy::drop_oldest, overflow_strategy::drop_newest,
+                   overflow_strategy::block}) {
+        CHECK(coro_sink_options::parse(std::string("overflow=") + to_string(s)).overflow == s);
+    }
+    for (auto d : {coro_driver::cooperative, coro_driver::manual, coro_driver::thread}) {
+        CHECK(coro_sink_options::parse(std::string("driver=") + to_string(d)).driver == d);
+    }
+    CHECK(std::string(to_string(static_cast<overflow_strategy>(42))) == "unknown");
+}

@@ -66,30 +66,6 @@ std::uint64_t stress_n() {
 
 bool stress_verbose() { return std::getenv("SPDLOG_CORO_STRESS_N") != nullptr; }
 
-const char *name_of(overflow_strategy s) {
-    switch (s) {
-        case overflow_strategy::block:
-            return "block";
-        case overflow_strategy::drop_oldest:
-            return "drop_oldest";
-        case overflow_strategy::drop_newest:
-            return "drop_newest";
-    }
-    return "?";
-}
-
-const char *name_of(coro_driver d) {
-    switch (d) {
-        case coro_driver::cooperative:
-            return "cooperative";
-        case coro_driver::manual:
-            return "manual";
-        case coro_driver::thread:
-            return "thread";
-    }
-    return "?";
-}
-
 // Checks, message by message, that each producer's sequence numbers arrive strictly
 // increasing (contiguous = also without gaps, i.e. 0, 1, 2, ...). Formats every message
 // with its own formatter so that set_pattern races with real formatting. Thread-safe.
@@ -237,7 +213,8 @@ void run_stress(coro_driver driver, overflow_strategy strategy) {
     opts.error_handler = error_log::handler_for(errors);
     auto coro = std::make_shared<coro_sink_mt>(std::vector<spdlog::sink_ptr>{out}, opts);
 
-    INFO("driver=" << name_of(driver) << " strategy=" << name_of(strategy) << " N=" << n
+    INFO("driver=" << spdlog::sinks::to_string(driver)
+                   << " strategy=" << spdlog::sinks::to_string(strategy) << " N=" << n
                    << " producers=" << stress_producers);
 
     std::atomic<bool> go{false};
@@ -352,7 +329,7 @@ void run_stress(coro_driver driver, overflow_strategy strategy) {
             "(overflows=%llu block_timeouts=%llu) failed=%llu queue_size=%zu lost=%lld "
             "high_water=%zu chaos(iter=%llu flush=%llu/%llu poll=%llu add=%llu pattern=%llu) "
             "time=%.2fs\n",
-            name_of(driver), name_of(strategy), stress_producers,
+            spdlog::sinks::to_string(driver), spdlog::sinks::to_string(strategy), stress_producers,
             static_cast<unsigned long long>(total), static_cast<unsigned long long>(written),
             static_cast<unsigned long long>(s.messages_dropped),
             static_cast<unsigned long long>(s.queue_overflows),

@@ -53,6 +53,12 @@ enum class coro_driver {
     thread,
 };
 
+// The names used in the text configuration (coro_sink_options::parse) and in messages:
+// "drop_oldest", "drop_newest", "block"; "cooperative", "manual", "thread"; "unknown" for a
+// value outside the enum. Never allocate or throw. Any thread.
+const char *to_string(overflow_strategy strategy) noexcept;
+const char *to_string(coro_driver driver) noexcept;
+
 struct coro_sink_options {
     // Messages written per worker step, and the queue depth that triggers a step.
     // Range: 1 .. max_queue_size.

@@ -1,0 +1,33 @@
+// enum_names.cpp - the text names of overflow_strategy and coro_driver.
+
+#include <spdlog/sinks/coro_sink_options.h>
+
+namespace spdlog {
+namespace sinks {
+
+const char *to_string(overflow_strategy strategy) noexcept {
+    switch (strategy) {
+        case overflow_strategy::drop_oldest:
+            return "drop_oldest";
+        case overflow_strategy::drop_newest:
+            return "drop_newest";
+        case overflow_strategy::block:
+            return "block";
+    }
+    return "unknown";
+}
+
+const char *to_string(coro_driver driver) noexcept {
+    switch (driver) {
+        case coro_driver::cooperative:
+            return "cooperative";
+        case coro_driver::manual:
+            return "manual";
+        case coro_driver::thread:
+            return "thread";
+    }
+    return "unknown";
+}
+
+}  // namespace sinks
+}  // namespace spdlog
