@@ -46,18 +46,7 @@
     #include <filesystem>
 #endif
 #if defined(__unix__)
-    #include <csignal>
-    #include <sys/wait.h>
     #include <unistd.h>
-#endif
-
-// ThreadSanitizer does not support a child that starts threads after a multi-threaded fork.
-#if defined(__SANITIZE_THREAD__)
-    #define SPDLOG_CORO_TEST_TSAN 1
-#elif defined(__has_feature)
-    #if __has_feature(thread_sanitizer)
-        #define SPDLOG_CORO_TEST_TSAN 1
-    #endif
 #endif
 
 using namespace std::chrono_literals;
@@ -852,52 +841,7 @@ TEST_CASE("thread driver: spdlog::shutdown() writes the tail and joins the threa
 #endif
 }
 
-#if defined(__unix__) && !defined(SPDLOG_CORO_TEST_TSAN)
-TEST_CASE("thread driver: a sink owned by spdlog's registry is drained at process exit",
-          "[thread]") {
-    const std::string path = "/tmp/spdlog_coro_thread_exit_test_" +
-                             std::to_string(static_cast<long>(::getpid())) + ".log";
-    std::remove(path.c_str());
-    std::cout.flush();
-    std::cerr.flush();
-    std::fflush(nullptr);
-
-    const pid_t child = ::fork();
-    REQUIRE(child >= 0);
-    if (child == 0) {
-        // The child exits with its logger still registered: the registry, a static, destroys
-        // the sink (and joins its thread) during static destruction.
-        auto file = std::make_shared<spdlog::sinks::basic_file_sink_mt>(path, true);
-        coro_sink_options o;
-        o.driver = coro_driver::thread;
-        o.batch_size = 1000;
-        auto sink = std::make_shared<coro_sink_mt>(std::vector<spdlog::sink_ptr>{file}, o);
-        auto logger = std::make_shared<spdlog::logger>("at-exit-thread", sink);
-        logger->set_pattern("%v");
-        spdlog::register_logger(logger);
-        for (int i = 1; i <= 100; ++i) logger->info("line {}", i);
-        logger.reset();
-        sink.reset();
-        file.reset();
-        std::exit(0);
-    }
-    int status = 0;
-    const bool exited = wait_until([&] { return ::waitpid(child, &status, WNOHANG) == child; });
-    if (!exited) {
-        ::kill(child, SIGKILL);
-        ::waitpid(child, &status, 0);
-    }
-    REQUIRE(exited);  // did not hang in static destruction
-    REQUIRE(WIFEXITED(status));
-    CHECK(WEXITSTATUS(status) == 0);
-
-    std::ifstream in(path);
-    std::vector<std::string> lines;
-    for (std::string line; std::getline(in, line);) lines.push_back(line);
-    CHECK(lines == numbered("line ", 1, 100));
-    std::remove(path.c_str());
-}
-#endif
+// Process exit with a registered thread-driver sink: see test_lifetime.cpp (all drivers).
 
 TEST_CASE("thread driver: destroying the sink while its worker is stuck in a wrapped sink",
           "[thread]") {
