@@ -48,6 +48,7 @@ coro_core::coro_core(std::vector<sink_ptr> sinks, coro_sink_options options, boo
       thread_safe_(thread_safe || options_.driver == coro_driver::thread),
       interval_ticks_(nanoseconds_saturated(options_.flush_interval)),
       block_timeout_ticks_(nanoseconds_saturated(options_.block_timeout)),
+      event_interval_ticks_(nanoseconds_saturated(options_.event_interval)),
       wake_mark_(
           std::max(options_.batch_size, options_.max_queue_size - options_.max_queue_size / 4)),
       errors_(options_.error_handler, options_.clock),
@@ -60,14 +61,21 @@ coro_core::coro_core(std::vector<sink_ptr> sinks, coro_sink_options options, boo
     current_pending_.reserve(sinks_.size());
     direct_pending_.reserve(sinks_.size());
     if (options_.driver == coro_driver::thread) start_thread();
+    if (options_.driver == coro_driver::event_loop) link_ = make_loop_link(*this);
 }
 
-coro_core::~coro_core() { task_.reset(); }
+coro_core::~coro_core() {
+    detach_loop();
+    task_.reset();
+}
 
 bool coro_core::close() noexcept {
     // Write what is queued and flush, bounded by flush_timeout. What is left after that
     // (the time ran out, or another thread is still inside the sink) goes to the fallback
-    // sink or is reported: never silently lost.
+    // sink or is reported: never silently lost. Resumptions still queued in the user's event
+    // loop must not reach a core being destroyed: cut them off first (this waits for one
+    // running now to finish its step).
+    detach_loop();
     const bool flushed = flush_for(options_.flush_timeout);
     if (thread_.joinable()) {
         // A responsive worker thread exits at once; one that did not finish the flush may
@@ -131,6 +139,15 @@ void coro_core::enqueue(const details::log_msg &msg) noexcept {
                 wake_worker();
             }
             break;
+        case coro_driver::event_loop:
+            // The same edges as the thread driver, plus the new message's flush deadline:
+            // nothing polls here, so the loop must be asked for the time trigger too.
+            if (depth == options_.batch_size) {
+                request_resume(ticks(stamp), stamp);
+            } else if (depth == 1) {
+                request_resume(ticks(after(stamp, options_.flush_interval)), stamp);
+            }
+            break;
         case coro_driver::manual:
             break;
     }
@@ -163,6 +180,7 @@ void coro_core::note_high_water(std::size_t depth) noexcept {
 void coro_core::reject(std::atomic<std::uint64_t> &reason) noexcept {
     reason.fetch_add(1, std::memory_order_relaxed);
     bypassed_.fetch_add(1, std::memory_order_relaxed);
+    on_drop();
 }
 
 bool coro_core::make_room(time_point stamp, std::size_t &depth) noexcept {
@@ -177,6 +195,7 @@ bool coro_core::make_room(time_point stamp, std::size_t &depth) noexcept {
                 // Our message takes the evicted one's place in the bound.
                 if (ring_.pop(nullptr)) {
                     evicted_.fetch_add(1, std::memory_order_relaxed);
+                    on_drop();
                     depth = options_.max_queue_size;
                     return true;
                 }
@@ -418,7 +437,7 @@ void coro_core::write_batch(bool synchronous) {
     sinks_lock lock(*this);
     for (std::size_t n = 0; n < options_.batch_size; ++n) {
         if (!has_current_) {
-            if (!ring_.pop(&current_)) break;
+            if (!ring_.pop(&current_, &current_stamp_)) break;
             has_current_ = true;
             current_retry_ = false;
             current_pending_.clear();
@@ -433,8 +452,10 @@ void coro_core::write_batch(bool synchronous) {
         } else {
             // Keep the message (in hand, still counted as queued) and let the worker die.
             current_retry_ = true;
+            retry_stamp_.store(current_stamp_, std::memory_order_relaxed);
             throw worker_crash{};
         }
+        if (current_retry_) retry_stamp_.store(no_stamp, std::memory_order_relaxed);
         current_.clear();
         has_current_ = false;
         count_done(processed ? 1 : 0, processed ? 0 : 1, true);
@@ -592,6 +613,7 @@ void coro_core::leave_fallback() noexcept {
     if (state_.load(std::memory_order_relaxed) != coro_worker_state::fallback) return;
     restart_.on_success();
     state_.store(coro_worker_state::running, std::memory_order_release);
+    recoveries_.fetch_add(1, std::memory_order_relaxed);
     report([] {
         return std::string(
             "coro_sink: wrapped sinks accept messages again; leaving synchronous fallback");
@@ -603,6 +625,7 @@ void coro_core::abandon_leftovers() noexcept {
     std::uint64_t failed = 0;
     while (has_current_ || ring_.pop(&current_)) {
         has_current_ = false;
+        retry_stamp_.store(no_stamp, std::memory_order_relaxed);
         const bool routed = route_to_fallback(current_.view());
         count_done(routed ? 1 : 0, routed ? 0 : 1, true);
         (routed ? processed : failed) += 1;
@@ -661,6 +684,7 @@ bool coro_core::flush_for(std::chrono::milliseconds timeout) noexcept {
                           queued_.load(std::memory_order_relaxed),
                           " messages still queued; they will be written later");
         });
+        deliver_events();
     }
     return ok;
 }
@@ -735,10 +759,20 @@ coro_sink_stats coro_core::stats() const noexcept {
     s.flush_timeouts = flush_timeouts_.load(relaxed);
     s.fallback_writes = fallback_writes_.load(relaxed);
     s.fallback_activations = fallback_activations_.load(relaxed);
+    s.fallback_recoveries = recoveries_.load(relaxed);
     s.queue_high_water = high_water_.load(relaxed);
     s.queue_capacity = options_.max_queue_size;
     s.worker_state = state_.load(relaxed);
     s.fallback_active = s.worker_state == coro_worker_state::fallback;
+    std::int64_t oldest = retry_stamp_.load(relaxed);
+    if (const auto in_ring = ring_.oldest_stamp();
+        in_ring && (oldest == no_stamp || *in_ring < oldest)) {
+        oldest = *in_ring;
+    }
+    if (oldest != no_stamp && s.queue_size != 0) {
+        s.oldest_message_age =
+            std::chrono::nanoseconds(std::max<std::int64_t>(0, ticks(now()) - oldest));
+    }
     return s;
 }
 

@@ -26,11 +26,21 @@
 // asks for the wrapped sinks' flush); the role holder drains up to it, flushes the wrapped
 // sinks, and publishes flush_completed_. A flush is never starved by later messages.
 //
-// Lock order: worker role, then sinks_mutex_. log() takes neither on its fast path.
+// Monitoring (event_monitor.cpp): the counters double as event sources; a gate per kind
+// rate-limits the on_event calls. Events are delivered by a producer whose message was
+// dropped, or by a thread when it gives up the worker role (role_scope), never by a thread
+// inside a wrapped sink.
+//
+// Event-loop driver (event_loop_driver.cpp): like manual, plus producers hand a resumption to
+// the user's scheduler on edges; scheduled_at_ is the earliest one outstanding.
+//
+// Lock order: loop_link::mutex, worker role, then sinks_mutex_. log() takes none of them on
+// its fast path.
 
 #pragma once
 
 #include "error_reporter.h"
+#include "event_gate.h"
 #include "message_ring.h"
 #include "queued_message.h"
 #include "restart_policy.h"
@@ -40,10 +50,12 @@
 #include <spdlog/sinks/coro_sink_stats.h>
 #include <spdlog/sinks/sink.h>
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <chrono>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -53,6 +65,12 @@
 namespace spdlog {
 namespace sinks {
 namespace coro_detail {
+
+struct loop_link;
+class coro_core;
+// event_loop_driver.cpp. make_loop_link returns a link holding one reference (the core's).
+loop_link *make_loop_link(coro_core &core);
+void run_resumption(loop_link &link) noexcept;
 
 class coro_core {
 public:
@@ -93,6 +111,7 @@ private:
     struct worker_crash {};
     class role_scope;
     class sinks_lock;
+    friend void run_resumption(loop_link &link) noexcept;
 
     time_point now() const noexcept { return options_.clock ? options_.clock() : clock::now(); }
     // t + d, saturating at time_point::max(): options and flush_for() accept durations up to
@@ -153,6 +172,30 @@ private:
         return flush_completed_.load(std::memory_order_acquire) >= ticket;
     }
 
+    // --- monitoring (event_monitor.cpp) ---
+    // The counter an event kind follows (the matching stats field).
+    std::uint64_t event_total(coro_event_kind kind) const noexcept;
+    // Delivers what `kind` has pending if its gate allows it now. Not from inside a wrapped
+    // sink (checked by the callers through tls_held_roles).
+    void deliver_event(coro_event_kind kind, time_point t) noexcept;
+    // Every kind; what a thread does when it gives up the worker role.
+    void deliver_events() noexcept;
+    // A producer's message was dropped.
+    void on_drop() noexcept;
+    // When the earliest pending event may be delivered; max when none is pending.
+    time_point next_event_due() const noexcept;
+
+    // --- event-loop driver (event_loop_driver.cpp) ---
+    // Makes sure a resumption runs no later than `want` (ticks): hands one to the scheduler
+    // unless an earlier one is outstanding.
+    void request_resume(std::int64_t want, time_point t) noexcept;
+    // A resumption: one step, then the next resumption if work is still due.
+    void resume_from_loop() noexcept;
+    // When the next resumption is needed (ticks), max when nothing is pending. Role holder.
+    std::int64_t next_resume_at(time_point t) const noexcept;
+    // Cuts the sink off its outstanding resumptions (they become no-ops). close() only.
+    void detach_loop() noexcept;
+
     // --- thread driver (worker_thread.cpp) ---
     void start_thread();
     void thread_main() noexcept;
@@ -201,8 +244,9 @@ private:
     const bool thread_safe_;
     // thread_safe_ is forced on with the thread driver: the sink's own thread writes while
     // the user's thread may call add_sink / set_pattern, whatever Mutex the user chose.
-    const std::int64_t interval_ticks_;       // flush_interval in ns (saturated)
-    const std::int64_t block_timeout_ticks_;  // block_timeout in ns (saturated), 0 = none
+    const std::int64_t interval_ticks_;        // flush_interval in ns (saturated)
+    const std::int64_t block_timeout_ticks_;   // block_timeout in ns (saturated), 0 = none
+    const std::int64_t event_interval_ticks_;  // event_interval in ns (saturated)
     // Thread driver: the queue depth at which a producer wakes a parked worker (pressure).
     const std::size_t wake_mark_;
     error_reporter errors_;
@@ -228,6 +272,14 @@ private:
     std::atomic<std::uint64_t> flush_timeouts_{0};
     std::atomic<std::uint64_t> fallback_writes_{0};
     std::atomic<std::uint64_t> fallback_activations_{0};
+    std::atomic<std::uint64_t> recoveries_{0};
+    // Queue stamp of current_ while it waits for a retry (none = no such message), for
+    // stats().oldest_message_age; written by the role holder on failures only.
+    static constexpr std::int64_t no_stamp = std::numeric_limits<std::int64_t>::min();
+    std::atomic<std::int64_t> retry_stamp_{no_stamp};
+
+    // Monitoring: one gate per coro_event_kind.
+    std::array<event_gate, 6> gates_;
 
     // Supervisor state read by every log() call: on a line that only changes on failures.
     alignas(64) std::atomic<coro_worker_state> state_{coro_worker_state::running};
@@ -240,6 +292,7 @@ private:
     worker_task task_;
     restart_policy restart_;
     queued_message current_;  // the message being written, or parked after a failure
+    std::int64_t current_stamp_ = 0;
     bool has_current_ = false;
     bool current_retry_ = false;  // current_ failed before: only current_pending_ get it
     std::vector<sink_ptr> current_pending_;
@@ -267,6 +320,11 @@ private:
     // Exit handshake between close() and the thread (guarded by park_mutex_).
     bool thread_exited_ = false;
     bool orphaned_ = false;
+
+    // Event-loop driver: the earliest outstanding resumption (ticks; max = none), and the
+    // link its resumptions reach the core through (null with the other drivers).
+    alignas(64) std::atomic<std::int64_t> scheduled_at_{std::numeric_limits<std::int64_t>::max()};
+    loop_link *link_ = nullptr;
 
     // Wrapped sinks. Guarded by sinks_mutex_ when thread_safe_.
     mutable std::mutex sinks_mutex_;

@@ -25,6 +25,8 @@ const char *to_string(coro_driver driver) noexcept {
             return "manual";
         case coro_driver::thread:
             return "thread";
+        case coro_driver::event_loop:
+            return "event_loop";
     }
     return "unknown";
 }

@@ -76,6 +76,9 @@ void coro_sink_options::validate() const {
     if (block_timeout.count() < 0) {
         reject("block_timeout", ms(block_timeout), ">= 0ms (0 = wait without limit)");
     }
+    if (event_interval.count() < 0) {
+        reject("event_interval", ms(event_interval), ">= 0ms (0 = a call per event)");
+    }
     switch (overflow) {
         case overflow_strategy::drop_oldest:
         case overflow_strategy::drop_newest:
@@ -89,10 +92,20 @@ void coro_sink_options::validate() const {
         case coro_driver::cooperative:
         case coro_driver::manual:
         case coro_driver::thread:
+        case coro_driver::event_loop:
             break;
         default:
             reject("driver", std::to_string(static_cast<int>(driver)),
-                   "cooperative, manual, thread");
+                   "cooperative, manual, thread, event_loop");
+    }
+    if (driver == coro_driver::event_loop && !scheduler) {
+        reject("scheduler", "empty",
+               "a callable; driver = event_loop hands the worker's resumptions to it (for "
+               "example one that asio::post()s them onto an io_context)");
+    }
+    if (driver != coro_driver::event_loop && scheduler) {
+        reject("scheduler", coro_detail::concat("set with driver = ", to_string(driver)),
+               "empty unless driver = event_loop, the only driver that uses it");
     }
 }
 

@@ -25,7 +25,7 @@ namespace {
 constexpr const char *prefix = "coro_sink_options::parse: ";
 constexpr const char *valid_keys =
     "preset, batch_size, max_queue_size, max_restarts, flush_interval, flush_timeout, "
-    "restart_backoff, max_restart_backoff, block_timeout, overflow, driver";
+    "restart_backoff, max_restart_backoff, block_timeout, event_interval, overflow, driver";
 constexpr const char *duration_expected = "a duration like 50ms, 2s or 500us";
 
 std::string_view trim(std::string_view s) {
@@ -128,6 +128,12 @@ coro_driver parse_driver(std::string_view key, std::string_view value) {
     for (auto candidate : {coro_driver::cooperative, coro_driver::manual, coro_driver::thread}) {
         if (value == to_string(candidate)) return candidate;
     }
+    if (value == to_string(coro_driver::event_loop)) {
+        // Accepting it would only move the error to validate(), with a less useful message.
+        invalid(key, value,
+                "one of cooperative, manual, thread (event_loop needs a scheduler, which "
+                "cannot be given in text: set options.driver and options.scheduler in code)");
+    }
     invalid(key, value, "one of cooperative, manual, thread");
 }
 
@@ -213,6 +219,8 @@ coro_sink_options coro_sink_options::parse(std::string_view text) {
             o.max_restart_backoff = parse_duration(key, value);
         } else if (key == "block_timeout") {
             o.block_timeout = parse_duration(key, value);
+        } else if (key == "event_interval") {
+            o.event_interval = parse_duration(key, value);
         } else if (key == "overflow") {
             o.overflow = parse_overflow(key, value);
         } else if (key == "driver") {

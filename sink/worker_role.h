@@ -34,6 +34,9 @@ public:
     ~role_scope() {
         tls_held_roles = node_.outer;
         core_.release_role();
+        // What the step noticed (a restart, a fallback, ...) reaches on_event now, outside
+        // the role, so the handler may flush or log into this very sink.
+        core_.deliver_events();
     }
     role_scope(const role_scope &) = delete;
     role_scope &operator=(const role_scope &) = delete;

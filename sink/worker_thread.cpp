@@ -67,6 +67,12 @@ void coro_core::thread_main() noexcept {
         } else {
             busy = true;  // a poll() or a blocked producer has the worker: look again soon
         }
+        // A coalesced on_event call waits for its interval: wake up for it, do not park
+        // forever (role_scope delivers it when the next round gives up the role).
+        if (const time_point event_at = next_event_due(); event_at != time_point::max()) {
+            wake_at = std::min(wake_at, event_at);
+            idle = false;
+        }
         park(wake_at, busy, idle);
     }
 

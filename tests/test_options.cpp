@@ -212,6 +212,19 @@ TEST_CASE("invalid options throw spdlog_ex naming the field and the value", "[op
         o.overflow = static_cast<overflow_strategy>(9);
         check_rejected(o, "overflow", "9");
     }
+    SECTION("negative event_interval") {
+        o.event_interval = -1ms;
+        check_rejected(o, "event_interval", "-1");
+    }
+    SECTION("the event_loop driver without a scheduler") {
+        o.driver = coro_driver::event_loop;
+        check_rejected(o, "scheduler", "empty");
+    }
+    SECTION("a scheduler with another driver") {
+        o.driver = coro_driver::thread;
+        o.scheduler = [](spdlog::sinks::coro_resume, std::chrono::nanoseconds) {};
+        check_rejected(o, "scheduler", "driver = thread");
+    }
 }
 
 TEST_CASE("a null wrapped sink is rejected", "[options]") {

@@ -176,6 +176,11 @@ TEST_CASE("parse: every error class throws spdlog_ex naming key and value", "[pa
         CHECK(contains(e, "flush_interval"));
         CHECK(contains(e, "driver"));
     }
+    SECTION("driver=event_loop: its scheduler cannot come from text") {
+        const auto e = parse_error("driver=event_loop");
+        CHECK(contains(e, "driver = \"event_loop\""));
+        CHECK(contains(e, "scheduler"));
+    }
     SECTION("missing '='") {
         const auto e = parse_error("batch_size=5,driver");
         CHECK(contains(e, "\"driver\""));

@@ -13,6 +13,8 @@
 #pragma once
 
 #include <spdlog/common.h>
+#include <spdlog/sinks/coro_event_loop.h>
+#include <spdlog/sinks/coro_sink_events.h>
 
 #include <chrono>
 #include <cstddef>
@@ -51,10 +53,17 @@ enum class coro_driver {
     // batch_size, a flush was requested, a producer waits for room). It parks without
     // spinning when idle. flush() waits for it; the destructor drains, flushes and joins.
     thread,
+    // The application's event loop runs the worker: on the same edges as the thread driver
+    // (and when a flush interval or backoff ends) the sink hands a resumption to
+    // coro_sink_options::scheduler, for example one that asio::post()s it onto an
+    // io_context. log() never writes, except to make room under overflow_strategy::block;
+    // flush() writes on the calling thread. See coro_event_loop.h.
+    event_loop,
 };
 
 // The names used in the text configuration (coro_sink_options::parse) and in messages:
-// "drop_oldest", "drop_newest", "block"; "cooperative", "manual", "thread"; "unknown" for a
+// "drop_oldest", "drop_newest", "block"; "cooperative", "manual", "thread", "event_loop";
+// "unknown" for a
 // value outside the enum. Never allocate or throw. Any thread.
 const char *to_string(overflow_strategy strategy) noexcept;
 const char *to_string(coro_driver driver) noexcept;
@@ -108,6 +117,19 @@ struct coro_sink_options {
     // to stderr like spdlog's default handler, at most once a second.
     spdlog::err_handler error_handler;
 
+    // Monitoring: called when messages are dropped, a wrapped sink throws, the worker is
+    // restarted, the sink falls back to synchronous writing or recovers, or a flush times
+    // out; see coro_sink_events.h for when and on which thread. Empty = no calls.
+    coro_event_handler on_event;
+
+    // Least time between two on_event calls of the same kind; occurrences in between are
+    // coalesced into the next call. 0 = a call per occurrence. Range: >= 0.
+    std::chrono::milliseconds event_interval{1000};
+
+    // Required with coro_driver::event_loop, and only allowed with it: receives the worker's
+    // resumptions for the application's loop to run. See coro_event_loop.h.
+    coro_scheduler scheduler;
+
     // The time source of every time-based rule (flush interval, restart backoff, flush and
     // block timeouts, error rate limit). Called from any thread that logs or runs the
     // worker; must be thread-safe and monotonic. Empty = std::chrono::steady_clock::now.
@@ -128,11 +150,12 @@ struct coro_sink_options {
     // preset (high_throughput, memory_constrained, reliable, default) is applied first,
     // wherever it appears; then the other keys in order. A key given twice: the last wins.
     // Keys: batch_size, max_queue_size, max_restarts (unsigned integers); flush_interval,
-    // flush_timeout, restart_backoff, max_restart_backoff, block_timeout (durations with a
-    // unit: ms, s, or us when a whole number of milliseconds); overflow (drop_oldest,
-    // drop_newest, block); driver (cooperative, manual, thread). Empty items are skipped,
-    // so "" gives the defaults. The result is validated (see validate()) before it is
-    // returned; fallback_sink, error_handler and clock stay empty.
+    // flush_timeout, restart_backoff, max_restart_backoff, block_timeout, event_interval
+    // (durations with a unit: ms, s, or us when a whole number of milliseconds); overflow
+    // (drop_oldest, drop_newest, block); driver (cooperative, manual, thread; event_loop is
+    // rejected: its scheduler cannot be given in text). Empty items are skipped, so "" gives
+    // the defaults. The result is validated (see validate()) before it is returned;
+    // fallback_sink, error_handler, on_event, scheduler and clock stay empty.
     // Never blocks. Allocates. Throws spdlog_ex naming the key, the value and what is
     // accepted (unknown keys, a missing '=', bad values, validate() errors). Any thread.
     static coro_sink_options parse(std::string_view text);

@@ -11,6 +11,7 @@
 
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 
@@ -50,6 +51,8 @@ struct coro_sink_stats {
     std::uint64_t fallback_writes = 0;
     // Times the sink entered synchronous fallback.
     std::uint64_t fallback_activations = 0;
+    // Times it left synchronous fallback because the wrapped sinks took messages again.
+    std::uint64_t fallback_recoveries = 0;
 
     // Messages queued now, including one whose write failed and waits for a retry.
     std::size_t queue_size = 0;
@@ -57,6 +60,11 @@ struct coro_sink_stats {
     std::size_t queue_high_water = 0;
     // max_queue_size.
     std::size_t queue_capacity = 0;
+    // How long the oldest queued message has been waiting, on the sink's clock; zero when
+    // the queue is empty. A message the worker is writing at this instant is not counted;
+    // one kept for a retry after a failed write is. Alert when it nears flush_interval
+    // plus your tolerance: the worker is not keeping up, or is stuck in a wrapped sink.
+    std::chrono::nanoseconds oldest_message_age{0};
 
     coro_worker_state worker_state = coro_worker_state::running;
     // worker_state == coro_worker_state::fallback.

@@ -1,0 +1,170 @@
+// event_loop_driver.cpp - coro_driver::event_loop: the application's loop runs the worker.
+//
+// The sink hands coro_resume objects to the user's scheduler; each one reaches the core
+// through a loop_link, a small reference-counted object that outlives the core: when the
+// sink is destroyed it nulls the link's core pointer (waiting for a resumption that is
+// running), so resumptions still queued in the loop become no-ops instead of touching
+// freed memory.
+//
+// No lost resumption (Dekker style, every operation seq_cst): a resumption first stores
+// scheduled_at_ = max ("none outstanding"), and after its step reads queued_. A producer
+// reserves its place (a CAS on queued_), and on an edge reads scheduled_at_. Either the
+// resumption's read sees the new message (and it asks for the next resumption), or the
+// producer's read sees max (and it asks). The edges are depth 1 (the message's flush
+// deadline) and depth batch_size (a ready batch); between them a resumption is always
+// outstanding or running, and a running one re-arms from what it finds.
+
+#include "coro_core.h"
+#include "worker_role.h"
+
+#include "text.h"
+
+#include <spdlog/sinks/coro_event_loop.h>
+
+namespace spdlog {
+namespace sinks {
+namespace coro_detail {
+
+struct loop_link {
+    explicit loop_link(coro_core &c) noexcept
+        : core(&c) {}
+    std::atomic<std::size_t> refs{1};  // the core's own reference, plus one per coro_resume
+    std::mutex mutex;                  // held while a resumption runs, and to detach the core
+    coro_core *core;                   // guarded by mutex; null once the sink is closing
+    bool again = false;                // guarded by mutex: a resumption ran inline, see below
+};
+
+namespace {
+// The link whose resumption this thread is running, so that a scheduler that runs the next
+// resumption inline (before returning) does not lock the link's mutex twice.
+thread_local loop_link *tls_running_link = nullptr;
+
+void release(loop_link *link) noexcept {
+    if (link->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete link;
+}
+}  // namespace
+
+loop_link *make_loop_link(coro_core &core) { return new loop_link(core); }
+
+void run_resumption(loop_link &link) noexcept {
+    if (tls_running_link == &link) {
+        // The scheduler ran `resume` inline from inside a resumption: let the outer call
+        // do the step once it gets back here, instead of recursing.
+        link.again = true;
+        return;
+    }
+    std::lock_guard<std::mutex> lock(link.mutex);
+    loop_link *const outer = tls_running_link;
+    tls_running_link = &link;
+    do {
+        link.again = false;
+        if (link.core != nullptr) link.core->resume_from_loop();
+    } while (link.again && link.core != nullptr);
+    tls_running_link = outer;
+}
+
+void coro_core::request_resume(std::int64_t want, time_point t) noexcept {
+    if (link_ == nullptr) return;
+    std::int64_t outstanding = scheduled_at_.load(std::memory_order_seq_cst);
+    do {
+        if (outstanding <= want) return;  // an earlier resumption will see to it
+    } while (!scheduled_at_.compare_exchange_weak(outstanding, want, std::memory_order_seq_cst));
+    try {
+        options_.scheduler(coro_resume(link_),
+                           std::chrono::nanoseconds(std::max<std::int64_t>(0, want - ticks(t))));
+    } catch (const std::exception &e) {
+        // Let the next edge (or flush) ask again rather than trust a resumption that was
+        // never queued.
+        scheduled_at_.store(std::numeric_limits<std::int64_t>::max(), std::memory_order_seq_cst);
+        report([&] { return concat("coro_sink: the scheduler threw: ", e.what()); });
+    } catch (...) {
+        scheduled_at_.store(std::numeric_limits<std::int64_t>::max(), std::memory_order_seq_cst);
+        report([] { return std::string("coro_sink: the scheduler threw"); });
+    }
+}
+
+void coro_core::resume_from_loop() noexcept {
+    scheduled_at_.store(std::numeric_limits<std::int64_t>::max(), std::memory_order_seq_cst);
+    if (held_by_this_thread()) return;  // from inside one of our own wrapped sinks
+    if (!try_acquire_role()) {
+        // flush(), poll() or a blocked producer is running the worker; it may leave work
+        // behind that no edge will announce, so look again shortly (a pacing delay only).
+        const time_point t = now();
+        request_resume(ticks(after(t, std::chrono::milliseconds(1))), t);
+        return;
+    }
+    std::int64_t want = std::numeric_limits<std::int64_t>::max();
+    {
+        role_scope role(*this);
+        step(now());
+        want = next_resume_at(now());
+    }
+    // Outside the role: the scheduler may run the next resumption inline.
+    if (want != std::numeric_limits<std::int64_t>::max()) request_resume(want, now());
+}
+
+std::int64_t coro_core::next_resume_at(time_point t) const noexcept {
+    std::int64_t want = std::numeric_limits<std::int64_t>::max();
+    const time_point events = next_event_due();
+    if (events != time_point::max()) want = ticks(events);
+    // seq_cst: the read of the Dekker pair in the file comment.
+    if (queued_.load(std::memory_order_seq_cst) == 0 && !flush_retry_) return want;
+    if (state_.load(std::memory_order_relaxed) == coro_worker_state::backing_off) {
+        return std::min(want, restart_at_.load(std::memory_order_relaxed));
+    }
+    if (due(t) != trigger::none) return ticks(t);
+    if (const auto oldest = ring_.oldest_stamp()) {
+        const time_point queued_at(
+            std::chrono::duration_cast<clock::duration>(std::chrono::nanoseconds(*oldest)));
+        return std::min(want, ticks(after(queued_at, options_.flush_interval)));
+    }
+    // Messages reserved but still being copied in by their producers: the one that took the
+    // queue from empty asks for its own deadline, but look again soon in case it did so
+    // before this resumption cleared scheduled_at_.
+    return std::min(want, ticks(after(t, std::chrono::milliseconds(1))));
+}
+
+void coro_core::detach_loop() noexcept {
+    if (link_ == nullptr) return;
+    if (tls_running_link == link_) {
+        link_->core = nullptr;  // destroyed from inside its own resumption: we hold the lock
+    } else {
+        std::lock_guard<std::mutex> lock(link_->mutex);
+        link_->core = nullptr;
+    }
+    release(link_);
+    link_ = nullptr;
+}
+
+}  // namespace coro_detail
+
+coro_resume::coro_resume(coro_detail::loop_link *link) noexcept
+    : link_(link) {
+    link_->refs.fetch_add(1, std::memory_order_relaxed);
+}
+
+coro_resume::coro_resume(const coro_resume &other) noexcept
+    : link_(other.link_) {
+    if (link_ != nullptr) link_->refs.fetch_add(1, std::memory_order_relaxed);
+}
+
+coro_resume::coro_resume(coro_resume &&other) noexcept
+    : link_(other.link_) {
+    other.link_ = nullptr;
+}
+
+coro_resume &coro_resume::operator=(coro_resume other) noexcept {
+    std::swap(link_, other.link_);
+    return *this;
+}
+
+coro_resume::~coro_resume() {
+    if (link_ != nullptr) coro_detail::release(link_);
+}
+
+void coro_resume::operator()() const noexcept {
+    if (link_ != nullptr) coro_detail::run_resumption(*link_);
+}
+
+}  // namespace sinks
+}  // namespace spdlog
