@@ -81,7 +81,7 @@ TEST_CASE("event_loop: resumptions on edges only, log() never writes", "[event_l
 }
 
 TEST_CASE(
-    "event_loop: the flush interval arrives as a delay; a burst takes one batch per "
+    "event_loop: the flush interval arrives as a delay, and a burst takes one batch per "
     "resumption",
     "[event_loop]") {
     loop_fixture f;
@@ -186,7 +186,7 @@ TEST_CASE("event_loop: a scheduler that runs the resumption inline", "[event_loo
     CHECK(calls >= 4);
 }
 
-TEST_CASE("event_loop: a throwing scheduler is reported; the next edge asks again",
+TEST_CASE("event_loop: a throwing scheduler is reported and the next edge asks again",
           "[event_loop]") {
     loop_fixture f;
     auto o = f.options(1, 100);

@@ -131,8 +131,9 @@ TEST_CASE("overflow events: the first at once, the rest coalesced per event_inte
     check_identity(s);
 }
 
-TEST_CASE("event_interval 0: a call per occurrence; drop_oldest and block timeouts count too",
-          "[events]") {
+TEST_CASE(
+    "event_interval 0 gives a call per occurrence, and drop_oldest and block timeouts count too",
+    "[events]") {
     monitored m;
     SECTION("drop_oldest") {
         auto o = m.options(coro_driver::manual, 1, 3, 0ms);
