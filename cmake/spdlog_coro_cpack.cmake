@@ -41,7 +41,6 @@ string(CONCAT CPACK_PACKAGE_DESCRIPTION
     "(find_package(spdlog_coro), target spdlog_coro::spdlog_coro) and the\n"
     "pkg-config file (spdlog_coro).")
 set(CPACK_RESOURCE_FILE_LICENSE "${PROJECT_SOURCE_DIR}/LICENSE")
-set(CPACK_RESOURCE_FILE_README "${PROJECT_SOURCE_DIR}/README.md")
 set(CPACK_GENERATOR TGZ)
 if(CMAKE_SYSTEM_NAME STREQUAL "Linux")
     list(APPEND CPACK_GENERATOR DEB)
