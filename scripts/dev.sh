@@ -83,7 +83,8 @@ build() {
 
 run_tests() {
     say "running the tests in $1/"
-    run ctest --test-dir "$root/$1" --output-on-failure
+    # The packaging tests build small consumer projects: JOBS applies to them too.
+    CMAKE_BUILD_PARALLEL_LEVEL="$jobs" run ctest --test-dir "$root/$1" --output-on-failure
 }
 
 configure_release() {
