@@ -19,6 +19,11 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 jobs="${JOBS:-2}"
 packages=(cmake ninja-build g++ libspdlog-dev catch2 pkg-config)
+# Only for the tests: the [rsyslog] tests start a private rsyslogd of their own (their own
+# config, port and directory; never /etc/rsyslog.conf) and skip when it is missing. It is
+# installed without starting a system daemon where no systemd runs (containers, CI), and
+# never in place of another syslog daemon (rsyslog conflicts with syslog-ng and the like).
+test_packages=(rsyslog)
 
 say() { printf '==> %s\n' "$*"; }
 run() {
@@ -30,26 +35,85 @@ is_installed() {
     dpkg -s "$1" 2>/dev/null | grep -q '^Status: install ok installed'
 }
 
+# apt_install <apt-get install arguments...>: through sudo when not root.
+apt_install() {
+    local sudo=()
+    if [ "$(id -u)" -ne 0 ]; then
+        sudo=(sudo)
+    fi
+    run "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+        apt-get install -y -q --no-install-recommends "$@"
+}
+
+# Without systemd (containers, CI), a package's maintainer scripts start its service through
+# invoke-rc.d unless /usr/sbin/policy-rc.d forbids it (Docker images ship one that does):
+# the rsyslog package would start a system rsyslogd from /etc/rsyslog.conf, which the tests
+# neither need nor want. When there is no policy yet, one that denies every start is put in
+# place for the duration of the install and removed afterwards. With systemd the package
+# behaves as usual (rsyslog becomes the system logger, as on a default Debian install).
+policy_rc=/usr/sbin/policy-rc.d
+policy_marker='# temporary: spdlog-coro scripts/dev.sh deps'
+remove_temporary_policy() {
+    if [ -f "$policy_rc" ] && grep -qF "$policy_marker" "$policy_rc"; then
+        local sudo=()
+        if [ "$(id -u)" -ne 0 ]; then
+            sudo=(sudo)
+        fi
+        run "${sudo[@]}" rm -f "$policy_rc"
+    fi
+}
+install_without_starting_services() {
+    if [ -d /run/systemd/system ] || [ -e "$policy_rc" ]; then
+        apt_install "$@"
+        return
+    fi
+    local sudo=()
+    if [ "$(id -u)" -ne 0 ]; then
+        sudo=(sudo)
+    fi
+    trap remove_temporary_policy EXIT
+    printf '#!/bin/sh\n%s\nexit 101\n' "$policy_marker" |
+        run "${sudo[@]}" install -m 755 /dev/stdin "$policy_rc"
+    local status=0
+    apt_install "$@" || status=$?
+    remove_temporary_policy
+    trap - EXIT
+    return "$status"
+}
+
 deps() {
     if ! command -v dpkg >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
-        say "not a Debian/Ubuntu system: make sure these are installed: ${packages[*]}"
+        say "not a Debian/Ubuntu system: make sure these are installed: ${packages[*]}" \
+            "(and, for the [rsyslog] tests, ${test_packages[*]})"
         return 0
     fi
-    local missing=() p
+    local missing=() missing_test=() p
     for p in "${packages[@]}"; do
         is_installed "$p" || missing+=("$p")
     done
-    if [ "${#missing[@]}" -eq 0 ]; then
-        say "dependencies already installed: ${packages[*]}"
+    for p in "${test_packages[@]}"; do
+        is_installed "$p" || missing_test+=("$p")
+    done
+    if [ "${#missing[@]}" -eq 0 ] && [ "${#missing_test[@]}" -eq 0 ]; then
+        say "dependencies already installed: ${packages[*]} ${test_packages[*]}"
     else
-        say "installing missing packages: ${missing[*]}"
         local sudo=()
         if [ "$(id -u)" -ne 0 ]; then
             sudo=(sudo)
         fi
         run "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
-        run "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
-            apt-get install -y -q --no-install-recommends "${missing[@]}"
+    fi
+    if [ "${#missing[@]}" -gt 0 ]; then
+        say "installing missing packages: ${missing[*]}"
+        apt_install "${missing[@]}"
+    fi
+    if [ "${#missing_test[@]}" -gt 0 ]; then
+        say "installing missing test packages: ${missing_test[*]}"
+        # --no-remove: rather no rsyslog (its tests skip) than a removed syslog daemon.
+        if ! install_without_starting_services --no-remove "${missing_test[@]}"; then
+            say "warning: could not install ${missing_test[*]} (it would remove a package," \
+                "e.g. another syslog daemon): the [rsyslog] tests will be skipped"
+        fi
     fi
     local spdlog_version
     spdlog_version="$(dpkg-query -W -f='${Version}' libspdlog-dev)"
