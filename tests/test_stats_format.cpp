@@ -670,3 +670,18 @@ TEST_CASE("prometheus_client (python3) parses the output as the line checker doe
     std::sort(theirs.begin(), theirs.end(), by_series);
     CHECK(theirs == ours);
 }
+
+TEST_CASE("docs/monitoring.md lists every metric with its type and help", "[stats]") {
+    std::ifstream in(std::string(SPDLOG_CORO_TESTS_DIR) + "/../docs/monitoring.md");
+    REQUIRE(in);
+    const std::string doc((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    for (const auto &f : stats_fields) {
+        const bool counter = f.kind == spdlog::sinks::coro_detail::stats_kind::counter;
+        const std::string row = "| `spdlog_coro_" + std::string(f.name) +
+                                std::string(spdlog::sinks::coro_detail::suffix_of(f.kind)) +
+                                "` | " + (counter ? "counter" : "gauge") + " | `" +
+                                std::string(f.name) + "` | " + std::string(f.help) + " |\n";
+        INFO("expected row: " << row);
+        CHECK(contains(doc, row));
+    }
+}
