@@ -190,8 +190,10 @@ constexpr std::size_t aggregate_member_count() {
 }
 
 // If this fails, coro_sink_stats gained or lost a field: add (or remove) its row in
-// stats_fields above, at its place in the struct, and its line in docs/monitoring.md.
-// tests/test_stats_format.cpp then checks that the rows read the members in order.
+// stats_fields above, at its place in the struct, and its line in docs/monitoring.md
+// (a test compares that file with this table). The test "the field table has one row per
+// member" (tests/test_stats_format.cpp) initialises the struct by position: give the new
+// member a value there too; it then checks that each row reads the member at its place.
 static_assert(std::is_aggregate_v<coro_sink_stats>, "coro_sink_stats must stay an aggregate");
 static_assert(aggregate_member_count<coro_sink_stats>() == std::size(stats_fields),
               "coro_sink_stats and stats_fields (sink/stats_fields.h) disagree: every field of "

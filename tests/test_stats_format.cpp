@@ -264,7 +264,8 @@ TEST_CASE("the field table has one row per member of coro_sink_stats, in struct 
     STATIC_REQUIRE(spdlog::sinks::coro_detail::aggregate_member_count<coro_sink_stats>() ==
                    std::size(stats_fields));
 
-    // Members initialised by position, so the n-th row must read the n-th member.
+    // Members initialised by position, so the n-th row must read the n-th member. A new
+    // member needs its value here too, at its position, and in `expected`.
     const coro_sink_stats s{
         1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, coro_worker_state::fallback, true};
     const std::vector<std::uint64_t> expected{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 2, 1};
