@@ -120,6 +120,7 @@ struct stats_formatter : StringFormatter {
 // definitions are those spdlog's target exports, so SPDLOG_USE_STD_FORMAT is decided here
 // as spdlog decides it (spdlog 1.10 to 1.15); external and bundled fmt both live in fmt::.
 // Never blocks. Allocates the line; throws only std::bad_alloc and what the output does.
+// Any thread.
 #ifdef SPDLOG_USE_STD_FORMAT
 template <>
 struct std::formatter<spdlog::sinks::coro_sink_stats, char>
