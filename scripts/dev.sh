@@ -19,11 +19,13 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 jobs="${JOBS:-2}"
 packages=(cmake ninja-build g++ libspdlog-dev catch2 pkg-config)
-# Only for the tests: the [rsyslog] tests start a private rsyslogd of their own (their own
+# Only for the tests. The [rsyslog] tests start a private rsyslogd of their own (their own
 # config, port and directory; never /etc/rsyslog.conf) and skip when it is missing. It is
 # installed without starting a system daemon where no systemd runs (containers, CI), and
 # never in place of another syslog daemon (rsyslog conflicts with syslog-ng and the like).
-test_packages=(rsyslog)
+# python3-prometheus-client (45 kB) is the real Prometheus text parser one test validates
+# the metrics export with; without it that test is skipped.
+test_packages=(rsyslog python3-prometheus-client)
 
 say() { printf '==> %s\n' "$*"; }
 run() {
@@ -112,7 +114,7 @@ deps() {
         # --no-remove: rather no rsyslog (its tests skip) than a removed syslog daemon.
         if ! install_without_starting_services --no-remove "${missing_test[@]}"; then
             say "warning: could not install ${missing_test[*]} (it would remove a package," \
-                "e.g. another syslog daemon): the [rsyslog] tests will be skipped"
+                "e.g. another syslog daemon): the [rsyslog] and Prometheus-validation tests will be skipped"
         fi
     fi
     local spdlog_version

@@ -1,6 +1,7 @@
-// enum_names.cpp - the text names of overflow_strategy and coro_driver.
+// enum_names.cpp - the text names of overflow_strategy, coro_driver and coro_worker_state.
 
 #include <spdlog/sinks/coro_sink_options.h>
+#include <spdlog/sinks/coro_sink_stats.h>
 
 namespace spdlog {
 namespace sinks {
@@ -27,6 +28,18 @@ const char *to_string(coro_driver driver) noexcept {
             return "thread";
         case coro_driver::event_loop:
             return "event_loop";
+    }
+    return "unknown";
+}
+
+const char *to_string(coro_worker_state state) noexcept {
+    switch (state) {
+        case coro_worker_state::running:
+            return "running";
+        case coro_worker_state::backing_off:
+            return "backing_off";
+        case coro_worker_state::fallback:
+            return "fallback";
     }
     return "unknown";
 }

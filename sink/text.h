@@ -7,6 +7,8 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -26,6 +28,28 @@ void append_text(std::string &out, std::chrono::duration<Rep, Period> d) {
 template <typename T, typename = std::enable_if_t<std::is_arithmetic_v<T>>>
 void append_text(std::string &out, T value) {
     out += std::to_string(value);
+}
+
+// Nanoseconds as a decimal number of seconds, exactly, without trailing zeros: 0 -> "0",
+// 1500000 -> "0.0015", 2000000001 -> "2.000000001". Throws std::bad_alloc.
+inline void append_seconds(std::string &out, std::uint64_t ns) {
+    constexpr std::uint64_t ns_per_s = 1000000000;
+    out += std::to_string(ns / ns_per_s);
+    std::uint64_t fraction = ns % ns_per_s;
+    if (fraction == 0) {
+        return;
+    }
+    char digits[9];
+    for (int i = 8; i >= 0; --i) {
+        digits[i] = static_cast<char>('0' + fraction % 10);
+        fraction /= 10;
+    }
+    std::size_t n = 9;
+    while (digits[n - 1] == '0') {
+        --n;
+    }
+    out += '.';
+    out.append(digits, n);
 }
 
 // concat("a", 1, "b") == "a1b". Throws std::bad_alloc.

@@ -13,6 +13,7 @@
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/coro_sink.h>
 #include <spdlog/sinks/coro_sink_factory.h>
+#include <spdlog/sinks/coro_sink_stats_format.h>
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
@@ -78,6 +79,14 @@ int run(const std::string &path) {
     ok &= check(s.messages_dropped == 0 && s.messages_failed == 0, "messages dropped or failed");
     ok &= check(s.queue_size == 0, "queue not empty after flush()");
     ok &= check(s.backend_errors == 0, "backend_errors != 0");
+    // The text forms of the stats come from the installed header and library too.
+    const std::string line = sinks::to_string(s);
+    ok &= check(line.rfind("messages_submitted=3 messages_processed=3 ", 0) == 0,
+                "to_string(stats) does not start with the counters");
+    ok &= check(spdlog::fmt_lib::format("{}", s) == line, "the stats formatter != to_string");
+    ok &= check(sinks::to_prometheus(s).find("\nspdlog_coro_messages_processed_total 3\n") !=
+                    std::string::npos,
+                "to_prometheus(stats) lacks messages_processed_total");
 
     // Not flushed: the last message must be in the file once the sink is gone (the
     // destructor drains the queue and flushes the wrapped sinks).

@@ -25,6 +25,11 @@ enum class coro_worker_state {
     fallback,     // too many consecutive failures: messages are written synchronously
 };
 
+// "running", "backing_off", "fallback"; "unknown" for a value outside the enum. The names
+// used by to_string(const coro_sink_stats &) and the Prometheus export
+// (coro_sink_stats_format.h). Never blocks, allocates or throws. Any thread.
+const char *to_string(coro_worker_state state) noexcept;
+
 struct coro_sink_stats {
     // Every call to log() that reached the sink (the logger's level filter runs before).
     std::uint64_t messages_submitted = 0;
