@@ -1,6 +1,7 @@
 // coro_core.cpp - submission, the worker coroutine and its supervisor.
 
 #include "coro_core.h"
+#include "crash_registry.h"
 #include "worker_role.h"
 
 #include <spdlog/common.h>
@@ -62,9 +63,18 @@ coro_core::coro_core(std::vector<sink_ptr> sinks, coro_sink_options options, boo
     direct_pending_.reserve(sinks_.size());
     if (options_.driver == coro_driver::thread) start_thread();
     if (options_.driver == coro_driver::event_loop) link_ = make_loop_link(*this);
+    // Last: the crash drain may use the core as soon as it is registered.
+    crash_slot_ = crash_registry::add(this);
+    if (crash_slot_ < 0) {
+        report([] {
+            return concat("coro_sink: not covered by the crash drain: all ",
+                          crash_registry::capacity, " slots are taken by live sinks");
+        });
+    }
 }
 
 coro_core::~coro_core() {
+    crash_registry::remove(crash_slot_);  // first: waits if the crash drain is using the core
     detach_loop();
     task_.reset();
 }

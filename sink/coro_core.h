@@ -103,6 +103,10 @@ public:
     coro_sink_stats stats() const noexcept;
     const coro_sink_options &options() const noexcept { return options_; }
 
+    // The crash drain's work on this core (crash_drain.cpp): writes what is queued and
+    // flushes, without the coroutine, with real-time bounds. Returns messages written.
+    std::size_t crash_drain(time_point write_until, bool dying) noexcept;
+
 private:
     // Why the worker writes in a step.
     enum class trigger { none, retry, drain, time, batch };
@@ -325,6 +329,8 @@ private:
     // link its resumptions reach the core through (null with the other drivers).
     alignas(64) std::atomic<std::int64_t> scheduled_at_{std::numeric_limits<std::int64_t>::max()};
     loop_link *link_ = nullptr;
+
+    int crash_slot_ = -1;  // in the crash registry (crash_registry.h); -1: not covered
 
     // Wrapped sinks. Guarded by sinks_mutex_ when thread_safe_.
     mutable std::mutex sinks_mutex_;

@@ -11,11 +11,13 @@
 // Any difference is printed on stderr, so a failing ctest run says what went wrong.
 
 #include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/coro_crash_drain.h>
 #include <spdlog/sinks/coro_sink.h>
 #include <spdlog/sinks/coro_sink_factory.h>
 #include <spdlog/sinks/coro_sink_stats_format.h>
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <cstdio>
 #include <exception>
 #include <fstream>
@@ -79,6 +81,9 @@ int run(const std::string &path) {
     ok &= check(s.messages_dropped == 0 && s.messages_failed == 0, "messages dropped or failed");
     ok &= check(s.queue_size == 0, "queue not empty after flush()");
     ok &= check(s.backend_errors == 0, "backend_errors != 0");
+    // Everything was flushed: the crash drain (installed header, linked) finds nothing.
+    ok &= check(sinks::coro_crash_drain_now(std::chrono::milliseconds(100)) == 0,
+                "the crash drain found messages after a flush");
     // The text forms of the stats come from the installed header and library too.
     const std::string line = sinks::to_string(s);
     ok &= check(line.rfind("messages_submitted=3 messages_processed=3 ", 0) == 0,
