@@ -189,7 +189,7 @@ cmd_test_asan() {
 cmd_test_tsan() {
     deps
     configure build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-        -DSPDLOG_CORO_BUILD_TESTS=ON -DSPDLOG_CORO_BUILD_EXAMPLES=OFF \
+        -DSPDLOG_CORO_BUILD_TESTS=ON -DSPDLOG_CORO_BUILD_EXAMPLES=ON \
         -DSPDLOG_CORO_SANITIZE=thread -DSPDLOG_CORO_WERROR=ON
     build build-tsan
     export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1${TSAN_OPTIONS:+:$TSAN_OPTIONS}"
