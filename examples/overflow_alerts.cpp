@@ -10,7 +10,8 @@
 // The manual driver keeps the worker still during the burst, so the numbers are exact.
 //
 // Checks, for each strategy: exactly the messages that did not fit were dropped, the right
-// ones survived, two alerts reported all the drops between them, and the stats show the
+// ones survived, the alerts (two, or more if the burst itself took longer than the interval on
+// a loaded machine) reported all the drops between them, and the stats show the
 // queue full (queue_high_water) and how long its oldest message had waited.
 
 #include <spdlog/fmt/ranges.h>
@@ -97,7 +98,7 @@ bool burst_with(overflow_strategy strategy) {
         expected.push_back(fmt::format("event {}", i));
     }
     return kept == expected && s.queue_overflows == 93 && s.messages_dropped == 93 &&
-           s.queue_high_water == 8 && alerts == 2 && alerted_drops == s.queue_overflows &&
+           s.queue_high_water == 8 && alerts >= 2 && alerted_drops == s.queue_overflows &&
            alerted_age >= options.event_interval;
 }
 

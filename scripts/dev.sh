@@ -9,6 +9,10 @@
 #   bash scripts/dev.sh test-tsan   deps + build in build-tsan/ with ThreadSanitizer + ctest
 #   bash scripts/dev.sh bench [--quick]  Release build + bench/coro_bench; results, CSV and
 #                                   plot into docs/bench/
+#   bash scripts/dev.sh fuzz [seconds]   deps + clang-14/libFuzzer if missing + build in
+#                                   build-fuzz/ with ASan + UBSan + fuzzer; fuzzes
+#                                   coro_sink_options::parse for that long (default 60);
+#                                   fails when the fuzzer finds a crash
 #
 # Every command is idempotent: it reuses an existing build directory and only installs the
 # packages that are missing. Needs Debian 12 or Ubuntu 24.04 (spdlog >= 1.10); elsewhere,
@@ -81,6 +85,29 @@ install_without_starting_services() {
     remove_temporary_policy
     trap - EXIT
     return "$status"
+}
+
+# install_missing <package...>: installs those of the packages that are not installed yet
+# (the fuzz command's compiler; the base and test packages go through deps).
+install_missing() {
+    if ! command -v dpkg >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
+        say "not a Debian/Ubuntu system: make sure these are installed: $*"
+        return 0
+    fi
+    local missing=() p
+    for p in "$@"; do
+        is_installed "$p" || missing+=("$p")
+    done
+    if [ "${#missing[@]}" -eq 0 ]; then
+        return 0
+    fi
+    say "installing missing packages: ${missing[*]}"
+    local sudo=()
+    if [ "$(id -u)" -ne 0 ]; then
+        sudo=(sudo)
+    fi
+    run "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
+    apt_install "${missing[@]}"
 }
 
 deps() {
@@ -211,8 +238,52 @@ cmd_bench() {
     run python3 "$root/bench/plot.py" "$root/docs/bench/results.csv" "$root/docs/bench/results.svg"
 }
 
+# fuzz [seconds]: libFuzzer on coro_sink_options::parse (tests/fuzz/). The fuzzer works on a
+# corpus in build-fuzz/ (the seeds of tests/fuzz/corpus/ copied in, plus what earlier runs
+# found), so the source tree is never written. A crash, a sanitizer report or a broken
+# property makes the fuzzer exit non-zero, and this command with it; the input that did it is
+# saved in build-fuzz/fuzz-artifacts/.
+cmd_fuzz() {
+    local seconds="${1:-60}"
+    if ! [[ "$seconds" =~ ^[1-9][0-9]*$ ]]; then
+        say "fuzz: the duration must be a whole number of seconds (got '$seconds')" >&2
+        return 2
+    fi
+    deps
+    # Only this command needs Clang and its libFuzzer runtime: not in the base packages.
+    install_missing clang-14 libclang-rt-14-dev
+    local cxx
+    cxx="$(command -v clang++-14 || command -v clang++ || true)"
+    if [ -z "$cxx" ]; then
+        say "fuzz: clang++ not found; install clang-14 and libclang-rt-14-dev" >&2
+        return 1
+    fi
+    configure build-fuzz -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+        -DSPDLOG_CORO_BUILD_FUZZ=ON -DSPDLOG_CORO_BUILD_TESTS=OFF \
+        -DSPDLOG_CORO_BUILD_EXAMPLES=OFF -DSPDLOG_CORO_INSTALL=OFF \
+        -DSPDLOG_CORO_SANITIZE=address,undefined -DSPDLOG_CORO_WERROR=ON
+    build build-fuzz --target fuzz_options_parse
+    local work="$root/build-fuzz/fuzz-corpus" artifacts="$root/build-fuzz/fuzz-artifacts"
+    mkdir -p "$work"
+    rm -rf "$artifacts"
+    mkdir -p "$artifacts"
+    cp "$root"/tests/fuzz/corpus/* "$work"/
+    export ASAN_OPTIONS="halt_on_error=1:detect_leaks=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+    export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
+    say "fuzzing coro_sink_options::parse for $seconds s"
+    run "$root/build-fuzz/tests/fuzz/fuzz_options_parse" -max_total_time="$seconds" \
+        -dict="$root/tests/fuzz/options.dict" -artifact_prefix="$artifacts/" \
+        -print_final_stats=1 "$work"
+    if [ -n "$(ls -A "$artifacts")" ]; then
+        say "fuzz: the fuzzer left inputs in $artifacts:" >&2
+        ls -l "$artifacts" >&2
+        return 1
+    fi
+    say "fuzz: no crash in $seconds s; corpus: $(find "$work" -type f | wc -l) inputs in $work"
+}
+
 usage() {
-    sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 case "${1:-}" in
@@ -224,6 +295,10 @@ case "${1:-}" in
     bench)
         shift
         cmd_bench "$@"
+        ;;
+    fuzz)
+        shift
+        cmd_fuzz "$@"
         ;;
     -h | --help | help) usage ;;
     *)

@@ -4,6 +4,7 @@
 // preset is applied first wherever it appears, then the other keys in order (the last of
 // a repeated key wins). Every error throws spdlog_ex of the form
 //   coro_sink_options::parse: <key> = "<value>" is invalid; expected <what is accepted>
+// Keys, values and items are quoted as C string literals would show them (see shown()).
 
 #include <spdlog/sinks/coro_sink_options.h>
 
@@ -38,9 +39,33 @@ std::string_view trim(std::string_view s) {
     return s.substr(first, last - first + 1);
 }
 
+// Text from the input, for an error message: printable ASCII as is, '"' and '\\' escaped,
+// every other byte as \xNN. The message is read through what(), a C string: a NUL byte
+// copied in raw cut it short (found by tests/fuzz/fuzz_options_parse.cpp), and control bytes
+// could rewrite the terminal that prints it.
+std::string shown(std::string_view text) {
+    constexpr char hex[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(text.size());
+    for (const char ch : text) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += ch;
+        } else if (c >= 0x20 && c < 0x7f) {
+            out += ch;
+        } else {
+            out += "\\x";
+            out += hex[c >> 4];
+            out += hex[c & 0xf];
+        }
+    }
+    return out;
+}
+
 [[noreturn]] void invalid(std::string_view key, std::string_view value, std::string_view expected) {
-    throw_spdlog_ex(
-        coro_detail::concat(prefix, key, " = \"", value, "\" is invalid; expected ", expected));
+    throw_spdlog_ex(coro_detail::concat(prefix, shown(key), " = \"", shown(value),
+                                        "\" is invalid; expected ", expected));
 }
 
 // A run of decimal digits, nothing else, fitting in uint64_t. `expected` names what the
@@ -170,7 +195,7 @@ void for_each_pair(std::string_view text, F &&f) {
         }
         const auto eq = item.find('=');
         if (eq == std::string_view::npos) {
-            throw_spdlog_ex(coro_detail::concat(prefix, "\"", item,
+            throw_spdlog_ex(coro_detail::concat(prefix, "\"", shown(item),
                                                 "\" has no '='; expected key=value pairs "
                                                 "separated by commas; valid keys: ",
                                                 valid_keys));
@@ -178,12 +203,13 @@ void for_each_pair(std::string_view text, F &&f) {
         const std::string_view key = trim(item.substr(0, eq));
         const std::string_view value = trim(item.substr(eq + 1));
         if (key.empty()) {
-            throw_spdlog_ex(coro_detail::concat(
-                prefix, "\"", item, "\" has no key; expected key=value; valid keys: ", valid_keys));
+            throw_spdlog_ex(
+                coro_detail::concat(prefix, "\"", shown(item),
+                                    "\" has no key; expected key=value; valid keys: ", valid_keys));
         }
         if (value.empty()) {
-            throw_spdlog_ex(coro_detail::concat(prefix, key, " has an empty value (in \"", item,
-                                                "\"); expected key=value"));
+            throw_spdlog_ex(coro_detail::concat(prefix, shown(key), " has an empty value (in \"",
+                                                shown(item), "\"); expected key=value"));
         }
         f(key, value);
     }
@@ -226,8 +252,9 @@ coro_sink_options coro_sink_options::parse(std::string_view text) {
         } else if (key == "driver") {
             o.driver = parse_driver(key, value);
         } else {
-            throw_spdlog_ex(coro_detail::concat(prefix, "unknown key \"", key, "\" (value \"",
-                                                value, "\"); valid keys: ", valid_keys));
+            throw_spdlog_ex(coro_detail::concat(prefix, "unknown key \"", shown(key),
+                                                "\" (value \"", shown(value),
+                                                "\"); valid keys: ", valid_keys));
         }
     });
     o.validate();

@@ -5,6 +5,7 @@
 #include <spdlog/common.h>
 #include <spdlog/sinks/coro_sink_options.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <initializer_list>
@@ -246,6 +247,39 @@ TEST_CASE("parse: every error class throws spdlog_ex naming key and value", "[pa
         CHECK_THROWS_AS(coro_sink_options::parse("nope=1"), spdlog::spdlog_ex);
         CHECK_THROWS_AS(coro_sink_options::parse("batch_size"), spdlog::spdlog_ex);
         CHECK_THROWS_AS(coro_sink_options::parse("driver=x"), spdlog::spdlog_ex);
+    }
+}
+
+TEST_CASE("parse: odd bytes in keys, values and items are escaped in the message", "[parse]") {
+    // Found by tests/fuzz/fuzz_options_parse.cpp: a NUL byte copied raw into the message cut
+    // what() short, before the explanation, and control bytes reached the terminal.
+    const auto printable = [](const std::string &m) {
+        return std::all_of(m.begin(), m.end(), [](char c) {
+            return static_cast<unsigned char>(c) >= 0x20 && static_cast<unsigned char>(c) < 0x7f;
+        });
+    };
+    SECTION("a NUL byte in a value") {
+        const auto e = parse_error(std::string("batch_size=1\0", 13));
+        CHECK(contains(e, "batch_size = \"1\\x00\" is invalid"));
+        CHECK(contains(e, "unsigned integer"));  // the explanation after the NUL is kept
+        CHECK(printable(e));
+    }
+    SECTION("a NUL byte in an unknown key") {
+        const auto e = parse_error(std::string("dr\0ver=x", 8));
+        CHECK(contains(e, "unknown key \"dr\\x00ver\""));
+        CHECK(contains(e, "valid keys: "));
+        CHECK(printable(e));
+    }
+    SECTION("control and non-ASCII bytes in an item without '='") {
+        const auto e = parse_error("\x1b[2J\xff");
+        CHECK(contains(e, "\"\\x1b[2J\\xff\" has no '='"));
+        CHECK(printable(e));
+    }
+    SECTION("quotes and backslashes are escaped, so the quoted value ends where it should") {
+        const auto e = parse_error("flush_interval=5\"\\");
+        CHECK(contains(e, "flush_interval = \"5\\\"\\\\\" is invalid"));
+        const auto k = parse_error("a\"b= ");
+        CHECK(contains(k, "a\\\"b has an empty value (in \"a\\\"b=\")"));
     }
 }
 

@@ -3,9 +3,9 @@
 // test_sink records every message it accepts (copies of payload and logger name, level,
 // time, thread id, source location, and the formatted line), counts flushes, detects
 // overlapping calls, can be told to throw from log() (always, the next N calls, every Nth
-// call) or from flush(), and can call a hook after each accepted message (to log back into
-// a logger, advance a fake clock, or block). The hook runs outside the sink's lock, so it
-// may re-enter the sink. All accessors are thread-safe.
+// call, whenever a condition holds) or from flush(), and can call a hook after each accepted
+// message (to log back into a logger, advance a fake clock, or block). The hook runs outside the
+// sink's lock, so it may re-enter the sink. All accessors are thread-safe.
 //
 //     auto out = std::make_shared<test_sink>();
 //     out->fail_next(2);                         // the next two log() calls throw
@@ -133,12 +133,22 @@ public:
         fail_every_ = n;
         log_kind_ = kind;
     }
+    // log() throws whenever `condition` returns true, e.g. during a window of a fake clock.
+    // It is called on the writing thread under the sink's lock: it must not call into this
+    // sink. Empty = off.
+    void fail_when(std::function<bool()> condition,
+                   failure_kind kind = failure_kind::runtime_error) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        fail_when_ = std::move(condition);
+        log_kind_ = kind;
+    }
     // Stops every kind of log() and flush() failure.
     void heal() {
         std::lock_guard<std::mutex> lock(mutex_);
         fail_always_ = false;
         fail_next_ = 0;
         fail_every_ = 0;
+        fail_when_ = nullptr;
         flush_fail_always_ = false;
         flush_fail_next_ = 0;
     }
@@ -230,6 +240,7 @@ private:
 
     bool should_fail_log_locked() {
         if (fail_always_) return true;
+        if (fail_when_ && fail_when_()) return true;
         if (fail_next_ > 0) {
             --fail_next_;
             return true;
@@ -257,6 +268,7 @@ private:
     bool fail_always_ = false;
     std::size_t fail_next_ = 0;
     std::size_t fail_every_ = 0;
+    std::function<bool()> fail_when_;
     failure_kind log_kind_ = failure_kind::runtime_error;
     bool flush_fail_always_ = false;
     std::size_t flush_fail_next_ = 0;

@@ -157,7 +157,9 @@ struct coro_sink_options {
     // the defaults. The result is validated (see validate()) before it is returned;
     // fallback_sink, error_handler, on_event, scheduler and clock stay empty.
     // Never blocks. Allocates. Throws spdlog_ex naming the key, the value and what is
-    // accepted (unknown keys, a missing '=', bad values, validate() errors). Any thread.
+    // accepted (unknown keys, a missing '=', bad values, validate() errors); text from the
+    // input is quoted with '"', '\\' and bytes outside printable ASCII escaped (\xNN), so
+    // the message is always whole and printable. Any thread.
     static coro_sink_options parse(std::string_view text);
 
     // parse() of the environment variable SPDLOG_CORO; the defaults when it is unset or
