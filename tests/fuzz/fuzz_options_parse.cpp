@@ -37,10 +37,10 @@ namespace {
 
 using spdlog::sinks::coro_sink_options;
 
-constexpr std::array<std::string_view, 11> known_keys = {
-    "preset",         "batch_size",    "max_queue_size",  "max_restarts",
-    "flush_interval", "flush_timeout", "restart_backoff", "max_restart_backoff",
-    "block_timeout",  "overflow",      "driver"};
+constexpr std::array<std::string_view, 12> known_keys = {
+    "preset",         "batch_size",     "max_queue_size",  "max_restarts",
+    "flush_interval", "flush_timeout",  "restart_backoff", "max_restart_backoff",
+    "block_timeout",  "event_interval", "overflow",        "driver"};
 
 bool is_known_key(std::string_view s) {
     return std::find(known_keys.begin(), known_keys.end(), s) != known_keys.end();
@@ -180,7 +180,8 @@ void check_error_message(std::string_view message, std::string_view input) {
 // The fields parse() sets, for comparison and printing.
 struct fields {
     std::size_t batch_size, max_queue_size, max_restarts;
-    std::int64_t flush_interval, flush_timeout, restart_backoff, max_restart_backoff, block_timeout;
+    std::int64_t flush_interval, flush_timeout, restart_backoff, max_restart_backoff, block_timeout,
+        event_interval;
     spdlog::sinks::overflow_strategy overflow;
     spdlog::sinks::coro_driver driver;
 
@@ -193,6 +194,7 @@ struct fields {
           restart_backoff(o.restart_backoff.count()),
           max_restart_backoff(o.max_restart_backoff.count()),
           block_timeout(o.block_timeout.count()),
+          event_interval(o.event_interval.count()),
           overflow(o.overflow),
           driver(o.driver) {}
 
@@ -210,6 +212,7 @@ struct fields {
             "restart_backoff=" + duration(restart_backoff, style),
             "max_restart_backoff=" + duration(max_restart_backoff, style),
             "block_timeout=" + duration(block_timeout, style),
+            "event_interval=" + duration(event_interval, style),
             std::string("overflow=") + to_string(overflow),
             std::string("driver=") + to_string(driver),
         };
