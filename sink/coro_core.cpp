@@ -151,8 +151,11 @@ void coro_core::enqueue(const details::log_msg &msg) noexcept {
             break;
         case coro_driver::event_loop:
             // The same edges as the thread driver, plus the new message's flush deadline:
-            // nothing polls here, so the loop must be asked for the time trigger too.
-            if (depth == options_.batch_size) {
+            // nothing polls here, so the loop must be asked for the time trigger too. From
+            // batch_size on, every message checks (two loads, no write, while a resumption is
+            // outstanding), so a resumption the loop dropped is replaced even though the
+            // depth never passes an edge again.
+            if (depth >= options_.batch_size) {
                 request_resume(ticks(stamp), stamp);
             } else if (depth == 1) {
                 request_resume(ticks(after(stamp, options_.flush_interval)), stamp);
@@ -668,7 +671,10 @@ bool coro_core::flush_for(std::chrono::milliseconds timeout) noexcept {
     if (held_by_this_thread()) return false;
     const std::uint64_t ticket = request_flush();
     bool ok = false;
-    if (thread_.joinable() && !stop_.load(std::memory_order_acquire)) {
+    // The worker thread itself (an on_event handler delivered there) cannot wait for itself:
+    // it takes the role and writes inline, like the cooperative driver.
+    if (thread_.joinable() && !stop_.load(std::memory_order_acquire) &&
+        std::this_thread::get_id() != thread_.get_id()) {
         // The worker thread does the work; wait for it, re-reading the injected clock.
         wake_worker();
         std::unique_lock<std::mutex> lock(flush_mutex_);

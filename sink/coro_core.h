@@ -181,7 +181,7 @@ private:
     std::uint64_t event_total(coro_event_kind kind) const noexcept;
     // Delivers what `kind` has pending if its gate allows it now. Not from inside a wrapped
     // sink (checked by the callers through tls_held_roles).
-    void deliver_event(coro_event_kind kind, time_point t) noexcept;
+    void deliver_event(coro_event_kind kind) noexcept;
     // Every kind; what a thread does when it gives up the worker role.
     void deliver_events() noexcept;
     // A producer's message was dropped.
@@ -199,6 +199,9 @@ private:
     std::int64_t next_resume_at(time_point t) const noexcept;
     // Cuts the sink off its outstanding resumptions (they become no-ops). close() only.
     void detach_loop() noexcept;
+    // Called by role_scope when the role is given up: asks for the resumption that one run
+    // while the role was taken could not do (resume_after_role_).
+    void resume_after_role_released() noexcept;
 
     // --- thread driver (worker_thread.cpp) ---
     void start_thread();
@@ -329,6 +332,7 @@ private:
     // link its resumptions reach the core through (null with the other drivers).
     alignas(64) std::atomic<std::int64_t> scheduled_at_{std::numeric_limits<std::int64_t>::max()};
     loop_link *link_ = nullptr;
+    std::atomic<bool> resume_after_role_{false};
 
     int crash_slot_ = -1;  // in the crash registry (crash_registry.h); -1: not covered
 

@@ -135,7 +135,7 @@ std::size_t coro_core::crash_drain(time_point write_until, bool dying) noexcept 
             }
             wait_a_little(spins);
         }
-        role_scope role(*this);
+        role_scope role(*this, /*quiet=*/true);
         bool out_of_time = false;
         {
             deferred_reports reports(*this);
@@ -164,6 +164,7 @@ std::size_t coro_core::crash_drain(time_point write_until, bool dying) noexcept 
                 const details::log_msg msg = current_.view();
                 const bool processed =
                     deliver(msg, current_retry_, current_pending_) || route_to_fallback(msg);
+                if (current_retry_) retry_stamp_.store(no_stamp, std::memory_order_relaxed);
                 current_.clear();
                 has_current_ = false;
                 count_done(processed ? 1 : 0, processed ? 0 : 1, true);

@@ -28,8 +28,10 @@ public:
         if (total <= reported_.load(std::memory_order_acquire)) return 0;
         std::int64_t next = next_at_.load(std::memory_order_relaxed);
         if (now < next) return 0;
-        const std::int64_t following =
-            now > std::numeric_limits<std::int64_t>::max() - interval ? now : now + interval;
+        // Saturated: with a huge interval the next call is never allowed, not at once.
+        const std::int64_t following = now > std::numeric_limits<std::int64_t>::max() - interval
+                                           ? std::numeric_limits<std::int64_t>::max()
+                                           : now + interval;
         if (!next_at_.compare_exchange_strong(next, following, std::memory_order_acq_rel)) {
             return 0;
         }

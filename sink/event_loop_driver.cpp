@@ -67,7 +67,11 @@ void coro_core::request_resume(std::int64_t want, time_point t) noexcept {
     if (link_ == nullptr) return;
     std::int64_t outstanding = scheduled_at_.load(std::memory_order_seq_cst);
     do {
-        if (outstanding <= want) return;  // an earlier resumption will see to it
+        // An earlier resumption will see to it, if it still exists: the link counts every
+        // coro_resume alive besides the core's own reference, so one the loop dropped
+        // without running it (a destroyed io_context, a cancelled timer) does not strand
+        // the sink.
+        if (outstanding <= want && link_->refs.load(std::memory_order_acquire) > 1) return;
     } while (!scheduled_at_.compare_exchange_weak(outstanding, want, std::memory_order_seq_cst));
     try {
         options_.scheduler(coro_resume(link_),
@@ -85,10 +89,19 @@ void coro_core::request_resume(std::int64_t want, time_point t) noexcept {
 
 void coro_core::resume_from_loop() noexcept {
     scheduled_at_.store(std::numeric_limits<std::int64_t>::max(), std::memory_order_seq_cst);
-    if (held_by_this_thread()) return;  // from inside one of our own wrapped sinks
+    if (held_by_this_thread()) {
+        // Run inline from inside our own step (a wrapped sink or the error handler logged
+        // into this sink during flush() or poll()): the holder asks again when it gives up
+        // the role.
+        resume_after_role_.store(true, std::memory_order_seq_cst);
+        return;
+    }
     if (!try_acquire_role()) {
-        // flush(), poll() or a blocked producer is running the worker; it may leave work
-        // behind that no edge will announce, so look again shortly (a pacing delay only).
+        // flush(), poll() or a blocked producer on another thread is running the worker; it
+        // may leave work behind that no edge will announce. It asks again when it gives up
+        // the role, and in case it gave it up just before it could see the flag, look again
+        // shortly too (a pacing delay only).
+        resume_after_role_.store(true, std::memory_order_seq_cst);
         const time_point t = now();
         request_resume(ticks(after(t, std::chrono::milliseconds(1))), t);
         return;
@@ -122,6 +135,13 @@ std::int64_t coro_core::next_resume_at(time_point t) const noexcept {
     // queue from empty asks for its own deadline, but look again soon in case it did so
     // before this resumption cleared scheduled_at_.
     return std::min(want, ticks(after(t, std::chrono::milliseconds(1))));
+}
+
+void coro_core::resume_after_role_released() noexcept {
+    if (link_ == nullptr || !resume_after_role_.load(std::memory_order_relaxed)) return;
+    if (!resume_after_role_.exchange(false, std::memory_order_acq_rel)) return;
+    const time_point t = now();
+    request_resume(ticks(t), t);
 }
 
 void coro_core::detach_loop() noexcept {

@@ -34,6 +34,11 @@ const char *to_string(coro_event_kind kind) noexcept {
 namespace coro_detail {
 
 namespace {
+// The core whose on_event handler this thread is running. A handler that logs into its own
+// full sink would otherwise recurse (log, drop, handler, log, ...) without bound when
+// event_interval is 0; the nested occurrence stays pending for the next delivery instead.
+thread_local const coro_core *tls_delivering = nullptr;
+
 constexpr coro_event_kind all_kinds[] = {
     coro_event_kind::overflow, coro_event_kind::backend_error, coro_event_kind::restart,
     coro_event_kind::fallback, coro_event_kind::recovery,      coro_event_kind::flush_timeout,
@@ -59,16 +64,21 @@ std::uint64_t coro_core::event_total(coro_event_kind kind) const noexcept {
     return 0;
 }
 
-void coro_core::deliver_event(coro_event_kind kind, time_point t) noexcept {
+void coro_core::deliver_event(coro_event_kind kind) noexcept {
+    if (tls_delivering == this) return;
     event_gate &gate = gates_[static_cast<std::size_t>(kind)];
     const std::uint64_t total = event_total(kind);
-    const std::uint64_t count = gate.claim(total, ticks(t), event_interval_ticks_);
+    if (!gate.pending(total)) return;  // the common case, without a clock read
+    // Read per kind: a slow handler for one kind must not let the next claim with an old time.
+    const std::uint64_t count = gate.claim(total, ticks(now()), event_interval_ticks_);
     if (count == 0) return;
     coro_sink_event event;
     event.kind = kind;
     event.count = count;
     event.total = total;
     event.stats = stats();
+    const coro_core *const outer = tls_delivering;
+    tls_delivering = this;
     try {
         options_.on_event(event);
     } catch (const std::exception &e) {
@@ -76,19 +86,19 @@ void coro_core::deliver_event(coro_event_kind kind, time_point t) noexcept {
     } catch (...) {
         report([] { return std::string("coro_sink: the on_event handler threw"); });
     }
+    tls_delivering = outer;
 }
 
 void coro_core::deliver_events() noexcept {
     if (!options_.on_event || tls_held_roles != nullptr) return;
-    const time_point t = now();
-    for (const coro_event_kind kind : all_kinds) deliver_event(kind, t);
+    for (const coro_event_kind kind : all_kinds) deliver_event(kind);
 }
 
 void coro_core::on_drop() noexcept {
     // Inside a wrapped sink (a sink logging back into a full queue), user code must not run:
     // the event stays pending for the worker to deliver.
     if (!options_.on_event || tls_held_roles != nullptr) return;
-    deliver_event(coro_event_kind::overflow, now());
+    deliver_event(coro_event_kind::overflow);
 }
 
 coro_core::time_point coro_core::next_event_due() const noexcept {

@@ -26,17 +26,23 @@ extern thread_local held_role *tls_held_roles;
 // releases it on exit.
 class coro_core::role_scope {
 public:
-    explicit role_scope(coro_core &core) noexcept
+    // quiet: the crash drain's scope, which must not run user callbacks (on_event, the
+    // scheduler) from a signal handler.
+    explicit role_scope(coro_core &core, bool quiet = false) noexcept
         : core_(core),
-          node_{&core, tls_held_roles} {
+          node_{&core, tls_held_roles},
+          quiet_(quiet) {
         tls_held_roles = &node_;
     }
     ~role_scope() {
         tls_held_roles = node_.outer;
         core_.release_role();
+        if (quiet_) return;
         // What the step noticed (a restart, a fallback, ...) reaches on_event now, outside
         // the role, so the handler may flush or log into this very sink.
         core_.deliver_events();
+        // A resumption of the event-loop driver that found the role taken asked for another.
+        core_.resume_after_role_released();
     }
     role_scope(const role_scope &) = delete;
     role_scope &operator=(const role_scope &) = delete;
@@ -44,6 +50,7 @@ public:
 private:
     coro_core &core_;
     held_role node_;
+    bool quiet_;
 };
 
 // Locks sinks_mutex_ unless the sink is single-threaded (coro_sink_st).

@@ -580,3 +580,41 @@ TEST_CASE("a stack overflow on the installing thread is drained on the alternate
     std::remove(path.c_str());
 }
 #endif
+
+TEST_CASE("coro_crash_drain_now runs no user callback and leaves the stats right", "[crash]") {
+    auto clock = std::make_shared<fake_clock>();
+    auto out = std::make_shared<test_sink>();
+    auto o = test_options(coro_driver::manual, 10, 100, clock);
+    o.event_interval = 100ms;
+    bool in_drain = false;
+    int calls_in_drain = 0;
+    o.on_event = [&](const spdlog::sinks::coro_sink_event &) {
+        if (in_drain) ++calls_in_drain;
+    };
+    coro_sink_mt sink({out}, o);
+    let_time_run_at_exit unfreeze(clock);
+    spdlog::logger log("crash", std::shared_ptr<coro_sink_mt>(&sink, [](auto *) {}));
+
+    // Two failed writes: the first backend_error is delivered at once, the second stays
+    // pending (inside the interval) and m1 is kept for a retry.
+    log.info("m1");
+    out->fail_next(2);
+    clock->advance(1000ms);
+    sink.poll();
+    clock->advance(10ms);
+    sink.poll();
+    REQUIRE(sink.stats().backend_errors == 2);
+    clock->advance(100ms);  // the pending event is due now, but not from inside a drain
+
+    in_drain = true;
+    CHECK(spdlog::sinks::coro_crash_drain_now(1000ms) == 1);
+    in_drain = false;
+    CHECK(calls_in_drain == 0);
+    CHECK(out->payloads() == std::vector<std::string>{"m1"});
+
+    // The drained retry no longer counts as the oldest queued message.
+    clock->advance(5000ms);
+    log.info("fresh");
+    CHECK(sink.stats().queue_size == 1);
+    CHECK(sink.stats().oldest_message_age == 0ns);
+}

@@ -16,10 +16,12 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 using namespace std::chrono_literals;
@@ -285,4 +287,44 @@ TEST_CASE(
     }
     CHECK(in_order);
     CHECK(next == std::vector<int>(threads, per_thread));
+}
+
+TEST_CASE("event_loop: a resumption run inline while this thread holds the worker is not lost",
+          "[event_loop]") {
+    // A wrapped sink that logs into the coro sink from its flush(): that log is an edge, its
+    // resumption runs inline (the scheduler below) while flush() holds the worker.
+    struct logging_flush_sink : test_sink {
+        std::function<void()> on_flush;
+        void flush() override {
+            test_sink::flush();
+            if (auto f = std::exchange(on_flush, nullptr)) f();
+        }
+    };
+    auto out = std::make_shared<logging_flush_sink>();
+    auto o = test_options(coro_driver::event_loop, 1, 100);
+    o.scheduler = [](coro_resume resume, std::chrono::nanoseconds delay) {
+        if (delay == 0ns) resume();
+    };
+    auto sink = std::make_shared<coro_sink_mt>(std::vector<spdlog::sink_ptr>{out}, o);
+    auto log = logger_for(sink);
+    log.info("a");
+    out->on_flush = [&log] { log.info("from flush"); };
+    sink->flush();
+    log.info("c");
+    CHECK(out->payloads() == std::vector<std::string>{"a", "from flush", "c"});
+    CHECK(sink->stats().queue_size == 0);
+}
+
+TEST_CASE("event_loop: a resumption the loop drops without running it is replaced",
+          "[event_loop]") {
+    loop_fixture f;
+    auto sink =
+        std::make_shared<coro_sink_mt>(std::vector<spdlog::sink_ptr>{f.out}, f.options(1, 100));
+    auto log = logger_for(sink);
+    log.info("a");
+    f.loop->take_all();  // destroyed unrun, as by a stopped io_context
+    log.info("b");       // an edge: the sink notices no resumption is alive and asks again
+    CHECK(f.loop->outstanding() == 1);
+    f.loop->run_due();
+    CHECK(f.out->payloads() == std::vector<std::string>{"a", "b"});
 }

@@ -18,7 +18,13 @@
 // edge: a producer inside log(), or the loop thread inside a resumption. It must be
 // thread-safe if several threads log (asio::post is), must not throw (an exception is
 // reported and the next edge schedules again), and should not run `resume` before it
-// returns (if it does, the sink copes, but the loop then does the I/O on the producer).
+// returns (if it does, the sink copes, but the loop then does the I/O on the producer). A
+// positive delay must be honoured: running a resumption early only costs an empty step, but
+// a scheduler that runs every one inline at once makes log() spin until the delay passes.
+// Each resumption should eventually be run; one the loop drops without running it (a
+// destroyed io_context, a cancelled timer) is noticed, because the sink counts the live
+// coro_resume objects, and replaced at the next edge. Do not destroy the sink from inside
+// one of its own resumptions (from a wrapped sink or a handler it calls).
 // flush(), the destructor, and a producer blocked under overflow_strategy::block do not wait
 // for the loop: they write on their own thread, like the cooperative driver.
 

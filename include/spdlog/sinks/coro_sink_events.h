@@ -16,8 +16,11 @@
 // still waiting are delivered by the next worker step after that (the thread driver wakes
 // up for it; with the cooperative, manual and event-loop drivers, the next step that a
 // log(), poll(), flush() or resumption runs). What one worker step noticed is delivered
-// when it ends, kinds in enum order. Nothing is lost: `total` is the matching counter in
-// stats when the call was prepared, and the counts of successive calls add up to it.
+// when it ends, kinds in enum order. Nothing is lost: `total` is the kind's counter when the
+// call was prepared (the `stats` snapshot, read just after, may already be higher), and the
+// counts of successive calls add up to it. A handler that causes an event of its own sink
+// (logs into a full queue) is not called again from inside itself: that occurrence stays
+// pending for the next delivery.
 
 #pragma once
 

@@ -123,7 +123,8 @@ struct coro_sink_options {
     coro_event_handler on_event;
 
     // Least time between two on_event calls of the same kind; occurrences in between are
-    // coalesced into the next call. 0 = a call per occurrence. Range: >= 0.
+    // coalesced into the next call. 0 = no rate limit: a call per occurrence, except that
+    // occurrences racing with a call in progress share the next one. Range: >= 0.
     std::chrono::milliseconds event_interval{1000};
 
     // Required with coro_driver::event_loop, and only allowed with it: receives the worker's
