@@ -332,7 +332,8 @@ private:
     // link its resumptions reach the core through (null with the other drivers).
     alignas(64) std::atomic<std::int64_t> scheduled_at_{std::numeric_limits<std::int64_t>::max()};
     loop_link *link_ = nullptr;
-    std::atomic<bool> resume_after_role_{false};
+    // mutable: set through the const core pointers of the thread's held-role list.
+    mutable std::atomic<bool> resume_after_role_{false};
 
     int crash_slot_ = -1;  // in the crash registry (crash_registry.h); -1: not covered
 

@@ -47,6 +47,17 @@ void release(loop_link *link) noexcept {
 loop_link *make_loop_link(coro_core &core) { return new loop_link(core); }
 
 void run_resumption(loop_link &link) noexcept {
+    // Run inline (an inline scheduler) by a thread inside this sink's own worker step, for
+    // example a wrapped sink logging from its flush(): that thread may hold the wrapped
+    // sinks' lock, so taking link.mutex here would invert the lock order (link, role, sinks)
+    // against a resumption on another thread. The role holder asks again when it gives the
+    // role up (resume_after_role_); its core is alive while it holds the role.
+    for (const held_role *r = tls_held_roles; r != nullptr; r = r->outer) {
+        if (r->core->link_ == &link) {
+            r->core->resume_after_role_.store(true, std::memory_order_seq_cst);
+            return;
+        }
+    }
     if (tls_running_link == &link) {
         // The scheduler ran `resume` inline from inside a resumption: let the outer call
         // do the step once it gets back here, instead of recursing.
