@@ -18,6 +18,7 @@
 
 #include "catch.h"
 #include "fake_clock.h"
+#include "forked_child.h"
 #include "test_options_helper.h"
 #include "test_sink.h"
 
@@ -223,65 +224,8 @@ TEST_CASE("install_coro_crash_drain rejects a bad deadline before installing any
 #if defined(__linux__)
 // ThreadSanitizer does not support a child that starts threads after a multi-threaded fork
 // (tests/test_lifetime.cpp): the thread driver's children are skipped in that build.
-    #if defined(__SANITIZE_THREAD__)
-        #define SPDLOG_CORO_TEST_TSAN 1
-    #elif defined(__has_feature)
-        #if __has_feature(thread_sanitizer)
-            #define SPDLOG_CORO_TEST_TSAN 1
-        #endif
-    #endif
 
 namespace {
-
-// How a child ended, seen from the parent.
-struct child_end {
-    bool finished = false;  // ended by itself before the parent gave up on it
-    int status = 0;
-    std::chrono::milliseconds took{0};
-
-    bool died_of(int sig) const {
-        return finished && WIFSIGNALED(status) && WTERMSIG(status) == sig;
-    }
-    std::string describe() const {
-        if (!finished) return "hung (killed by the test after its patience ran out)";
-        if (WIFSIGNALED(status)) return "died of signal " + std::to_string(WTERMSIG(status));
-        return "exited with " + std::to_string(WEXITSTATUS(status)) +
-               " (3: messages not queued as the test meant, 4: file not as expected before "
-               "the crash, 96: did not die, 97: body returned, 98: body threw)";
-    }
-};
-
-// Runs `body` in a forked child, which is meant to die. It never returns into Catch2.
-// The wait is bounded: a hang fails the test instead of blocking it.
-template <typename Body>
-child_end run_child(Body body, std::chrono::seconds patience = std::chrono::seconds(60)) {
-    std::cout.flush();
-    std::cerr.flush();
-    std::fflush(nullptr);
-    const auto started = std::chrono::steady_clock::now();
-    const pid_t child = ::fork();
-    REQUIRE(child >= 0);
-    if (child == 0) {
-        try {
-            body();
-        } catch (...) {
-            ::_exit(98);
-        }
-        ::_exit(97);
-    }
-    child_end end;
-    while (!(end.finished = ::waitpid(child, &end.status, WNOHANG) == child) &&
-           std::chrono::steady_clock::now() - started < patience) {
-        std::this_thread::sleep_for(1ms);
-    }
-    if (!end.finished) {
-        ::kill(child, SIGKILL);
-        ::waitpid(child, &end.status, 0);
-    }
-    end.took = std::chrono::duration_cast<std::chrono::milliseconds>(
-        std::chrono::steady_clock::now() - started);
-    return end;
-}
 
 // See the file comment.
 void default_fatal_dispositions() {

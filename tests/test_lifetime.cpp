@@ -4,6 +4,7 @@
 
 #include "catch.h"
 #include "fake_clock.h"
+#include "forked_child.h"
 #include "test_options_helper.h"
 #include "test_sink.h"
 
@@ -149,13 +150,6 @@ TEST_CASE("spdlog::shutdown() and spdlog::drop() write the tail", "[lifetime]") 
 #if defined(__unix__)
 // ThreadSanitizer does not support a child that starts threads after a multi-threaded fork,
 // so the thread driver's case is skipped in that build.
-    #if defined(__SANITIZE_THREAD__)
-        #define SPDLOG_CORO_TEST_TSAN 1
-    #elif defined(__has_feature)
-        #if __has_feature(thread_sanitizer)
-            #define SPDLOG_CORO_TEST_TSAN 1
-        #endif
-    #endif
 
 TEST_CASE("a sink owned by spdlog's registry is drained at process exit", "[lifetime]") {
     #if defined(SPDLOG_CORO_TEST_TSAN)
@@ -168,13 +162,7 @@ TEST_CASE("a sink owned by spdlog's registry is drained at process exit", "[life
                              std::to_string(static_cast<long>(::getpid())) + "_" +
                              spdlog::sinks::to_string(driver) + ".log";
     std::remove(path.c_str());
-    std::cout.flush();
-    std::cerr.flush();
-    std::fflush(nullptr);
-
-    const pid_t child = ::fork();
-    REQUIRE(child >= 0);
-    if (child == 0) {
+    const child_end end = run_child([&] {
         // The child registers a logger and exits without dropping it: spdlog's registry,
         // a static, destroys the sink (and joins the worker thread) during exit.
         auto file = std::make_shared<spdlog::sinks::basic_file_sink_mt>(path, true);
@@ -190,22 +178,10 @@ TEST_CASE("a sink owned by spdlog's registry is drained at process exit", "[life
         sink.reset();
         file.reset();
         std::exit(0);
-    }
-    // Wait (bounded) for the child: a hang in static destruction must fail, not block.
-    int status = 0;
-    bool exited = false;
-    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (!(exited = ::waitpid(child, &status, WNOHANG) == child) &&
-           std::chrono::steady_clock::now() < give_up) {
-        std::this_thread::yield();
-    }
-    if (!exited) {
-        ::kill(child, SIGKILL);
-        ::waitpid(child, &status, 0);
-    }
-    REQUIRE(exited);
-    REQUIRE(WIFEXITED(status));
-    CHECK(WEXITSTATUS(status) == 0);
+    });
+    // A hang in static destruction fails here instead of blocking the test.
+    INFO("the child " << end.describe());
+    REQUIRE(end.exited_with(0));
 
     std::ifstream in(path);
     std::vector<std::string> lines;

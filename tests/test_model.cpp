@@ -104,18 +104,6 @@ std::string describe(const model::config &c) {
     return s.str();
 }
 
-const char *state_name(coro_worker_state s) {
-    switch (s) {
-        case coro_worker_state::running:
-            return "running";
-        case coro_worker_state::backing_off:
-            return "backing_off";
-        case coro_worker_state::fallback:
-            return "fallback";
-    }
-    return "?";
-}
-
 // Switches the clock to auto-step when it goes out of scope, so the sink's destructor never
 // waits for a backoff on a frozen clock (matters when a check failed half-way).
 struct unfreeze_at_exit {
@@ -352,8 +340,8 @@ private:
         field("queue_size", s.queue_size, m.queue_size());
         field("queue_high_water", s.queue_high_water, m.high_water);
         field("fallback_active", s.fallback_active, m.state == coro_worker_state::fallback);
-        field("worker_state", std::string(state_name(s.worker_state)),
-              std::string(state_name(m.state)));
+        field("worker_state", std::string(spdlog::sinks::to_string(s.worker_state)),
+              std::string(spdlog::sinks::to_string(m.state)));
         if (s.messages_submitted !=
                 s.messages_processed + s.messages_dropped + s.messages_failed + s.queue_size ||
             s.messages_dropped != s.queue_overflows + s.block_timeouts) {
