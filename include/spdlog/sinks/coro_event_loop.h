@@ -50,12 +50,14 @@ public:
     // due. Never throws. Any thread, though your loop's thread is the point.
     void operator()() const noexcept;
 
+    // Copying, moving and destroying never block, allocate or throw (an atomic reference
+    // count); any thread. The last reference gone frees the link, never the sink.
     coro_resume(const coro_resume &other) noexcept;
     coro_resume(coro_resume &&other) noexcept;
     coro_resume &operator=(coro_resume other) noexcept;
     ~coro_resume();
 
-    // Used by the sink. Takes a reference on `link`.
+    // Used by the sink. Takes a reference on `link`. Never blocks, allocates or throws.
     explicit coro_resume(coro_detail::loop_link *link) noexcept;
 
 private:
