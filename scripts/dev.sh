@@ -7,142 +7,55 @@
 #   bash scripts/dev.sh test-asan   deps + Debug build in build-asan/ with AddressSanitizer,
 #                                   UndefinedBehaviorSanitizer and -Werror + ctest
 #   bash scripts/dev.sh test-tsan   deps + build in build-tsan/ with ThreadSanitizer + ctest
+#   bash scripts/dev.sh test-header-only
+#                                   deps + Release build in build-header-only/ against spdlog's
+#                                   header-only target (spdlog::spdlog_header_only) + ctest
+#   bash scripts/dev.sh test-spdlog-source <spdlog-X.Y.Z.tar.gz> [--std-format]
+#                                   builds that spdlog release (static, bundled fmt; with
+#                                   --std-format: SPDLOG_USE_STD_FORMAT=ON) into a scratch
+#                                   prefix, then a Release build against it + ctest
+#   bash scripts/dev.sh test-mingw <spdlog-X.Y.Z.tar.gz>
+#                                   cross-builds spdlog, the library, the tests and examples
+#                                   with MinGW-w64 and runs them under wine (Debian packages)
 #   bash scripts/dev.sh bench [--quick]  Release build + bench/coro_bench; results, CSV and
 #                                   plot into docs/bench/
-#   bash scripts/dev.sh fuzz [seconds]   deps + clang-14/libFuzzer if missing + build in
-#                                   build-fuzz/ with ASan + UBSan + fuzzer; fuzzes
+#   bash scripts/dev.sh fuzz [seconds]   deps + the release's Clang and libFuzzer if missing +
+#                                   build in build-fuzz/ with ASan + UBSan + fuzzer; fuzzes
 #                                   coro_sink_options::parse for that long (default 60);
 #                                   fails when the fuzzer finds a crash
 #
 # Every command is idempotent: it reuses an existing build directory and only installs the
-# packages that are missing. Needs Debian 12 or Ubuntu 24.04 (spdlog >= 1.10); elsewhere,
-# install the packages of `packages` below yourself. JOBS (default 2) sets the build parallelism.
+# packages that are missing. Needs Debian 12 or newer, or Ubuntu 24.04 (spdlog >= 1.10);
+# elsewhere, install the packages of `packages` below yourself. JOBS (default 2) sets the
+# build parallelism; CXX picks the compiler of a new build directory, as with CMake.
+# Every test command ends with one "==> result:" line: platform, compiler, spdlog, fmt,
+# Catch2, tests passed / total.
 
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=lib.sh
+. "$root/scripts/lib.sh"
 jobs="${JOBS:-2}"
 packages=(cmake ninja-build g++ libspdlog-dev catch2 pkg-config)
 # Only for the tests. The [rsyslog] tests start a private rsyslogd of their own (their own
 # config, port and directory; never /etc/rsyslog.conf) and skip when it is missing. It is
 # installed without starting a system daemon where no systemd runs (containers, CI), and
-# never in place of another syslog daemon (rsyslog conflicts with syslog-ng and the like).
-# python3-prometheus-client (45 kB) is the real Prometheus text parser one test validates
-# the metrics export with; without it that test is skipped.
-test_packages=(rsyslog python3-prometheus-client)
-
-say() { printf '==> %s\n' "$*"; }
-run() {
-    printf '+ %s\n' "$*"
-    "$@"
-}
-
-is_installed() {
-    dpkg -s "$1" 2>/dev/null | grep -q '^Status: install ok installed'
-}
-
-# apt_install <apt-get install arguments...>: through sudo when not root.
-apt_install() {
-    local sudo=()
-    if [ "$(id -u)" -ne 0 ]; then
-        sudo=(sudo)
-    fi
-    run "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
-        apt-get install -y -q --no-install-recommends "$@"
-}
-
-# Without systemd (containers, CI), a package's maintainer scripts start its service through
-# invoke-rc.d unless /usr/sbin/policy-rc.d forbids it (Docker images ship one that does):
-# the rsyslog package would start a system rsyslogd from /etc/rsyslog.conf, which the tests
-# neither need nor want. When there is no policy yet, one that denies every start is put in
-# place for the duration of the install and removed afterwards. With systemd the package
-# behaves as usual (rsyslog becomes the system logger, as on a default Debian install).
-policy_rc=/usr/sbin/policy-rc.d
-policy_marker='# temporary: spdlog-coro scripts/dev.sh deps'
-remove_temporary_policy() {
-    if [ -f "$policy_rc" ] && grep -qF "$policy_marker" "$policy_rc"; then
-        local sudo=()
-        if [ "$(id -u)" -ne 0 ]; then
-            sudo=(sudo)
-        fi
-        run "${sudo[@]}" rm -f "$policy_rc"
-    fi
-}
-install_without_starting_services() {
-    if [ -d /run/systemd/system ] || [ -e "$policy_rc" ]; then
-        apt_install "$@"
-        return
-    fi
-    local sudo=()
-    if [ "$(id -u)" -ne 0 ]; then
-        sudo=(sudo)
-    fi
-    trap remove_temporary_policy EXIT
-    printf '#!/bin/sh\n%s\nexit 101\n' "$policy_marker" |
-        run "${sudo[@]}" install -m 755 /dev/stdin "$policy_rc"
-    local status=0
-    apt_install "$@" || status=$?
-    remove_temporary_policy
-    trap - EXIT
-    return "$status"
-}
-
-# install_missing <package...>: installs those of the packages that are not installed yet
-# (the fuzz command's compiler; the base and test packages go through deps).
-install_missing() {
-    if ! command -v dpkg >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
-        say "not a Debian/Ubuntu system: make sure these are installed: $*"
-        return 0
-    fi
-    local missing=() p
-    for p in "$@"; do
-        is_installed "$p" || missing+=("$p")
-    done
-    if [ "${#missing[@]}" -eq 0 ]; then
-        return 0
-    fi
-    say "installing missing packages: ${missing[*]}"
-    local sudo=()
-    if [ "$(id -u)" -ne 0 ]; then
-        sudo=(sudo)
-    fi
-    run "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
-    apt_install "${missing[@]}"
-}
+# never in place of another syslog daemon (rsyslog conflicts with syslog-ng and the like:
+# --no-remove). python3-prometheus-client (45 kB) is the real Prometheus text parser one
+# test validates the metrics export with; without it that test is skipped.
+test_packages=(rsyslog python3-prometheus-client libasio-dev)
 
 deps() {
-    if ! command -v dpkg >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
+    if ! have_apt; then
         say "not a Debian/Ubuntu system: make sure these are installed: ${packages[*]}" \
             "(and, for the [rsyslog] tests, ${test_packages[*]})"
         return 0
     fi
-    local missing=() missing_test=() p
-    for p in "${packages[@]}"; do
-        is_installed "$p" || missing+=("$p")
-    done
-    for p in "${test_packages[@]}"; do
-        is_installed "$p" || missing_test+=("$p")
-    done
-    if [ "${#missing[@]}" -eq 0 ] && [ "${#missing_test[@]}" -eq 0 ]; then
-        say "dependencies already installed: ${packages[*]} ${test_packages[*]}"
-    else
-        local sudo=()
-        if [ "$(id -u)" -ne 0 ]; then
-            sudo=(sudo)
-        fi
-        run "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
-    fi
-    if [ "${#missing[@]}" -gt 0 ]; then
-        say "installing missing packages: ${missing[*]}"
-        apt_install "${missing[@]}"
-    fi
-    if [ "${#missing_test[@]}" -gt 0 ]; then
-        say "installing missing test packages: ${missing_test[*]}"
-        # --no-remove: rather no rsyslog (its tests skip) than a removed syslog daemon.
-        if ! install_without_starting_services --no-remove "${missing_test[@]}"; then
-            say "warning: could not install ${missing_test[*]} (it would remove a package," \
-                "e.g. another syslog daemon): the [rsyslog] and Prometheus-validation tests will be skipped"
-        fi
+    install_missing "${packages[@]}"
+    if ! install_missing --no-remove --no-services "${test_packages[@]}"; then
+        say "warning: could not install ${test_packages[*]} (it would remove a package," \
+            "e.g. another syslog daemon): the [rsyslog] and Prometheus-validation tests will be skipped"
     fi
     local spdlog_version
     spdlog_version="$(dpkg-query -W -f='${Version}' libspdlog-dev)"
@@ -172,12 +85,6 @@ build() {
     shift
     say "building $dir/"
     run cmake --build "$root/$dir" --parallel "$jobs" "$@"
-}
-
-run_tests() {
-    say "running the tests in $1/"
-    # The packaging tests build small consumer projects: JOBS applies to them too.
-    CMAKE_BUILD_PARALLEL_LEVEL="$jobs" run ctest --test-dir "$root/$1" --output-on-failure
 }
 
 configure_release() {
@@ -210,7 +117,7 @@ cmd_test_asan() {
     export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
     say "ASAN_OPTIONS=$ASAN_OPTIONS"
     say "UBSAN_OPTIONS=$UBSAN_OPTIONS"
-    run_tests build-asan
+    run_tests build-asan "$(platform), ASan+UBSan"
 }
 
 cmd_test_tsan() {
@@ -221,7 +128,73 @@ cmd_test_tsan() {
     build build-tsan
     export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1${TSAN_OPTIONS:+:$TSAN_OPTIONS}"
     say "TSAN_OPTIONS=$TSAN_OPTIONS"
-    run_tests build-tsan
+    run_tests build-tsan "$(platform), TSan"
+}
+
+cmd_test_header_only() {
+    deps
+    configure build-header-only -DCMAKE_BUILD_TYPE=Release -DSPDLOG_CORO_WERROR=ON \
+        -DSPDLOG_CORO_BUILD_TESTS=ON -DSPDLOG_CORO_BUILD_EXAMPLES=ON \
+        -DSPDLOG_CORO_SPDLOG_HEADER_ONLY=ON
+    build build-header-only
+    run_tests build-header-only "$(platform), spdlog::spdlog_header_only"
+}
+
+# spdlog_tarball <path>: checks the argument of the commands that build spdlog from source;
+# prints the absolute path.
+spdlog_tarball() {
+    local tarball="${1:-}"
+    if [ -z "$tarball" ] || [ ! -f "$tarball" ]; then
+        say "needs the path of a spdlog release tarball (spdlog-X.Y.Z.tar.gz), got '$tarball'" >&2
+        return 2
+    fi
+    (cd "$(dirname "$tarball")" && printf '%s/%s\n' "$(pwd)" "$(basename "$tarball")")
+}
+
+# build_spdlog <tarball> <build dir> <cmake arguments...>: unpacks the tarball into
+# <build dir>/source, builds it (static, its bundled fmt) and installs it into
+# <build dir>/prefix. Skipped when that prefix was installed from the same tarball already.
+build_spdlog() {
+    local tarball="$1" dir="$2"
+    shift 2
+    local stamp="$root/$dir/prefix/.installed-from"
+    if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$tarball $*" ]; then
+        say "spdlog already installed in $dir/prefix from $(basename "$tarball")"
+        return 0
+    fi
+    rm -rf "${root:?}/$dir"
+    mkdir -p "$root/$dir/source"
+    run tar -xzf "$tarball" -C "$root/$dir/source" --strip-components=1
+    run cmake -S "$root/$dir/source" -B "$root/$dir/build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+        -DSPDLOG_BUILD_EXAMPLE=OFF -DSPDLOG_BUILD_TESTS=OFF -DSPDLOG_BUILD_BENCH=OFF \
+        -DSPDLOG_INSTALL=ON "-DCMAKE_INSTALL_PREFIX=$root/$dir/prefix" "$@"
+    run cmake --build "$root/$dir/build" --parallel "$jobs"
+    run cmake --install "$root/$dir/build"
+    printf '%s\n' "$tarball $*" >"$stamp"
+}
+
+cmd_test_spdlog_source() {
+    local tarball std_format=false
+    tarball="$(spdlog_tarball "${1:-}")"
+    [ "${2:-}" = "--std-format" ] && std_format=true
+    deps
+    local variant=spdlog-source spdlog_args=()
+    if $std_format; then
+        variant=spdlog-std-format
+        spdlog_args=(-DSPDLOG_USE_STD_FORMAT=ON)
+    fi
+    build_spdlog "$tarball" "build-$variant-spdlog" "${spdlog_args[@]}"
+    configure "build-$variant" -DCMAKE_BUILD_TYPE=Release -DSPDLOG_CORO_WERROR=ON \
+        -DSPDLOG_CORO_BUILD_TESTS=ON -DSPDLOG_CORO_BUILD_EXAMPLES=ON \
+        "-DCMAKE_PREFIX_PATH=$root/build-$variant-spdlog/prefix"
+    build "build-$variant"
+    local label="$(platform), spdlog from $(basename "$tarball")"
+    $std_format && label+=" with SPDLOG_USE_STD_FORMAT"
+    run_tests "build-$variant" "$label"
+}
+
+cmd_test_mingw() {
+    bash "$root/scripts/mingw.sh" "$@"
 }
 
 # bench [coro_bench arguments...]: Release build, then the benchmark; writes the table to
@@ -250,12 +223,13 @@ cmd_fuzz() {
         return 2
     fi
     deps
-    # Only this command needs Clang and its libFuzzer runtime: not in the base packages.
-    install_missing clang-14 libclang-rt-14-dev
+    # Only this command needs Clang and its libFuzzer runtime: the release's default ones
+    # (clang-14 on Debian 12, clang-19 on Debian 13), through the unversioned packages.
+    install_missing clang libclang-rt-dev
     local cxx
-    cxx="$(command -v clang++-14 || command -v clang++ || true)"
+    cxx="$(command -v clang++ || true)"
     if [ -z "$cxx" ]; then
-        say "fuzz: clang++ not found; install clang-14 and libclang-rt-14-dev" >&2
+        say "fuzz: clang++ not found; install clang and libclang-rt-dev" >&2
         return 1
     fi
     configure build-fuzz -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
@@ -280,10 +254,11 @@ cmd_fuzz() {
         return 1
     fi
     say "fuzz: no crash in $seconds s; corpus: $(find "$work" -type f | wc -l) inputs in $work"
+    say "result: $(platform), $("$cxx" --version | head -n 1), libFuzzer | fuzz_options_parse: $seconds s, 0 crashes"
 }
 
 usage() {
-    sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,36p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 case "${1:-}" in
@@ -292,6 +267,15 @@ case "${1:-}" in
     test) cmd_test ;;
     test-asan) cmd_test_asan ;;
     test-tsan) cmd_test_tsan ;;
+    test-header-only) cmd_test_header_only ;;
+    test-spdlog-source)
+        shift
+        cmd_test_spdlog_source "$@"
+        ;;
+    test-mingw)
+        shift
+        cmd_test_mingw "$@"
+        ;;
     bench)
         shift
         cmd_bench "$@"
