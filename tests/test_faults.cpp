@@ -257,8 +257,10 @@ TEST_CASE("a slow sink: flush_for gives up between batches once its time is spen
     // (as a network sink reporting its reconnections would): they queue up behind the
     // batch being written, so the flush below faces a backlog of three batches.
     std::weak_ptr<coro_sink_mt> weak = sink;
-    out->on_log([clock = slow.clock, writes = slow.writes, weak](const recorded_msg &m) {
-        writes->one(*clock);
+    // Init-captures under new names: `clock` and `writes` above are structured bindings,
+    // which a capture of the same name would shadow (Clang's -Wshadow says so).
+    out->on_log([c = slow.clock, w = slow.writes, weak](const recorded_msg &m) {
+        w->one(*c);
         if (m.payload[0] != 'm') return;
         if (auto self = weak.lock()) {
             for (const char *k : {"a", "b", "c"}) log_direct(*self, "e" + m.payload.substr(1) + k);
