@@ -14,6 +14,8 @@
 #include <spdlog/sinks/coro_sink.h>
 #include <spdlog/spdlog.h>
 
+#include "example_print.h"
+
 #include <asio.hpp>
 
 #include <atomic>
@@ -82,16 +84,16 @@ int main() {
     producer.join();
 
     const auto s = coro->stats();
-    fmt::print(
+    example::print(
         "io.run() returned: {} ticks + {} requests logged, {} written by the loop, {} queued\n",
         tick, requests, s.messages_processed, s.queue_size);
-    fmt::print("the sink asked for {} resumptions: {} posted, {} on a steady_timer\n",
-               posted + timed, posted.load(), timed.load());
+    example::print("the sink asked for {} resumptions: {} posted, {} on a steady_timer\n",
+                   posted + timed, posted.load(), timed.load());
 
     const int logged = ticks + requests;
     const bool ok = tick == ticks && s.messages_submitted == logged &&
                     s.messages_processed == logged && s.queue_size == 0 &&
                     posted + timed < logged / 4;  // on edges, not per message
-    fmt::print("asio_loop: {}\n", ok ? "ok" : "FAILED");
+    example::print("asio_loop: {}\n", ok ? "ok" : "FAILED");
     return ok ? 0 : 1;
 }

@@ -12,6 +12,8 @@
 #include <spdlog/sinks/coro_sink.h>
 #include <spdlog/spdlog.h>
 
+#include "example_print.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cstddef>
@@ -63,13 +65,13 @@ int main() {
     std::ifstream in("cooperative_loop.log");
     const auto lines = std::count(std::istreambuf_iterator<char>(in), {}, '\n');
     const auto written_by_log = stats.messages_processed - written_by_poll;
-    fmt::print("{} requests: log() wrote {} in batches of {}, poll() wrote {} once {} ms old\n",
-               requests, written_by_log, options.batch_size, written_by_poll,
-               options.flush_interval.count());
-    fmt::print("cooperative_loop.log has {} lines before any flush()\n", lines);
+    example::print("{} requests: log() wrote {} in batches of {}, poll() wrote {} once {} ms old\n",
+                   requests, written_by_log, options.batch_size, written_by_poll,
+                   options.flush_interval.count());
+    example::print("cooperative_loop.log has {} lines before any flush()\n", lines);
 
     const bool ok = stats.messages_processed == requests && lines == requests &&
                     written_by_log > 0 && written_by_poll > 0;
-    fmt::print("cooperative_loop: {}\n", ok ? "ok" : "FAILED");
+    example::print("cooperative_loop: {}\n", ok ? "ok" : "FAILED");
     return ok ? 0 : 1;
 }

@@ -13,6 +13,8 @@
 #include <spdlog/sinks/coro_sink.h>
 #include <spdlog/spdlog.h>
 
+#include "example_print.h"
+
 #include <algorithm>
 #include <cstddef>
 #include <memory>
@@ -57,16 +59,16 @@ int main() {
     coro->flush();  // on exit: write and flush whatever the last frames left queued
     const auto stats = coro->stats();
 
-    fmt::print("{} frames logged {} messages; log() wrote none during a frame: {}\n", frames,
-               logged, !wrote_during_frame);
-    fmt::print("poll() wrote {} in all, at most {} per frame (batch_size {})\n",
-               before_exit.messages_processed, most_per_poll, options.batch_size);
-    fmt::print("flush() on exit wrote the last {}; processed {}, dropped {}\n",
-               before_exit.queue_size, stats.messages_processed, stats.messages_dropped);
+    example::print("{} frames logged {} messages; log() wrote none during a frame: {}\n", frames,
+                   logged, !wrote_during_frame);
+    example::print("poll() wrote {} in all, at most {} per frame (batch_size {})\n",
+                   before_exit.messages_processed, most_per_poll, options.batch_size);
+    example::print("flush() on exit wrote the last {}; processed {}, dropped {}\n",
+                   before_exit.queue_size, stats.messages_processed, stats.messages_dropped);
 
     const bool ok = !wrote_during_frame && most_per_poll == options.batch_size &&
                     before_exit.queue_size > 0 && stats.messages_processed == logged &&
                     stats.messages_dropped == 0 && stats.queue_size == 0;
-    fmt::print("game_loop: {}\n", ok ? "ok" : "FAILED");
+    example::print("game_loop: {}\n", ok ? "ok" : "FAILED");
     return ok ? 0 : 1;
 }

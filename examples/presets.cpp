@@ -18,6 +18,8 @@
 #include <spdlog/sinks/null_sink.h>
 #include <spdlog/spdlog.h>
 
+#include "example_print.h"
+
 #include <chrono>
 #include <cstdlib>
 #include <string>
@@ -31,16 +33,16 @@ using spdlog::sinks::overflow_strategy;
 namespace {
 
 void print_options(std::string_view source, const coro_sink_options &o) {
-    fmt::print("{:<22} {:>5} {:>7} {:>6} {:<11} {:<11} {:>8} {:>7}\n", source, o.batch_size,
-               o.flush_interval, o.max_queue_size, to_string(o.overflow), to_string(o.driver),
-               o.max_restarts, o.flush_timeout);
+    example::print("{:<22} {:>5} {:>7} {:>6} {:<11} {:<11} {:>8} {:>7}\n", source, o.batch_size,
+                   o.flush_interval, o.max_queue_size, to_string(o.overflow), to_string(o.driver),
+                   o.max_restarts, o.flush_timeout);
 }
 
 }  // namespace
 
 int main() {
-    fmt::print("{:<22} {:>5} {:>7} {:>6} {:<11} {:<11} {:>8} {:>7}\n", "options", "batch", "flush",
-               "queue", "overflow", "driver", "restarts", "timeout");
+    example::print("{:<22} {:>5} {:>7} {:>6} {:<11} {:<11} {:>8} {:>7}\n", "options", "batch",
+                   "flush", "queue", "overflow", "driver", "restarts", "timeout");
     const coro_sink_options defaults;
     const auto high_throughput = coro_sink_options::high_throughput();
     const auto memory_constrained = coro_sink_options::memory_constrained();
@@ -55,20 +57,27 @@ int main() {
     const auto parsed = coro_sink_options::parse(text);
     print_options("parse(text)", parsed);
 
-    // From the environment. setenv is POSIX; a deployment would set the variable outside.
+    // From the environment. A deployment would set the variable outside; here the program
+    // sets it for itself (setenv is POSIX, _putenv_s the Windows C runtime's).
     const bool ours = std::getenv("SPDLOG_CORO") == nullptr;
     if (ours) {
-        setenv("SPDLOG_CORO", "preset=high_throughput,batch_size=200,overflow=block", 1);
+        const char *value = "preset=high_throughput,batch_size=200,overflow=block";
+#if defined(_WIN32)
+        _putenv_s("SPDLOG_CORO", value);
+#else
+        setenv("SPDLOG_CORO", value, 1);
+#endif
     }
     coro_sink_options from_env;
     try {
         from_env = coro_sink_options::from_env();
     } catch (const spdlog::spdlog_ex &e) {  // names the variable, the key and the value
-        fmt::print("{}\n", e.what());
+        example::print("{}\n", e.what());
         return 1;
     }
     print_options("from_env()", from_env);
-    fmt::print("\ntext        = \"{}\"\nSPDLOG_CORO = \"{}\"\n", text, std::getenv("SPDLOG_CORO"));
+    example::print("\ntext        = \"{}\"\nSPDLOG_CORO = \"{}\"\n", text,
+                   std::getenv("SPDLOG_CORO"));
 
     // Options are plain data: start from any of them and change what you need.
     auto options = from_env;
@@ -84,7 +93,7 @@ int main() {
     } catch (const spdlog::spdlog_ex &e) {
         error = e.what();
     }
-    fmt::print("parse(\"batch_size=100, overflow=drop_latest\") throws: {}\n", error);
+    example::print("parse(\"batch_size=100, overflow=drop_latest\") throws: {}\n", error);
 
     const bool presets_ok =
         high_throughput.batch_size == 100 && high_throughput.flush_interval == 50ms &&
@@ -100,7 +109,7 @@ int main() {
     const bool error_ok = error.find("overflow") != std::string::npos &&
                           error.find("drop_latest") != std::string::npos;
     const bool ok = presets_ok && parse_ok && env_ok && error_ok;
-    fmt::print("presets: {}\n", ok ? "ok" : "FAILED");
+    example::print("presets: {}\n", ok ? "ok" : "FAILED");
     spdlog::shutdown();
     return ok ? 0 : 1;
 }

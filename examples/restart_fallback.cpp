@@ -21,6 +21,8 @@
 #include <spdlog/sinks/coro_sink.h>
 #include <spdlog/spdlog.h>
 
+#include "example_print.h"
+
 #include <algorithm>
 #include <array>
 #include <atomic>
@@ -83,8 +85,8 @@ int main() {
         reported[static_cast<std::size_t>(e.kind)] += e.count;
         const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
             std::chrono::steady_clock::now() - start);
-        fmt::print("  +{:>3} ms  {:<13} {} new, {:>2} in all   (fallback_active {})\n", ms.count(),
-                   to_string(e.kind), e.count, e.total, e.stats.fallback_active);
+        example::print("  +{:>3} ms  {:<13} {} new, {:>2} in all   (fallback_active {})\n",
+                       ms.count(), to_string(e.kind), e.count, e.total, e.stats.fallback_active);
     };
     // The exception texts; the events above already say what happened, so just count them.
     std::atomic<int> errors{0};
@@ -95,7 +97,7 @@ int main() {
     auto log = std::make_shared<spdlog::logger>("audit", coro);
     log->set_pattern("%Y-%m-%d %H:%M:%S.%e [%n] %l: %v");
 
-    fmt::print("outage 1: the collector refuses 3 writes\n");
+    example::print("outage 1: the collector refuses 3 writes\n");
     collector->refuse_next(3);
     for (int i = 1; i <= 5; ++i) {
         log->info("payment {} settled", i);  // never throws, whatever the collector does
@@ -103,7 +105,7 @@ int main() {
     const bool flushed_1 = coro->flush_for(2s);
     const auto after_1 = coro->stats();
 
-    fmt::print("outage 2: the collector refuses 7 writes (4 crashes, then 3 in fallback)\n");
+    example::print("outage 2: the collector refuses 7 writes (4 crashes, then 3 in fallback)\n");
     collector->refuse_next(7);
     for (int i = 6; i <= 10; ++i) {
         log->info("payment {} settled", i);
@@ -115,7 +117,7 @@ int main() {
 
     std::ifstream in("restart_fallback.spool");
     const auto spooled = std::count(std::istreambuf_iterator<char>(in), {}, '\n');
-    fmt::print(
+    example::print(
         "collector received {}, spool file {} lines; restarts {}, backend_errors {}, "
         "fallback_activations {}, fallback_recoveries {}, error handler calls {}\n",
         collector->received(), spooled, s.worker_restarts, s.backend_errors, s.fallback_activations,
@@ -134,6 +136,6 @@ int main() {
                     events_match(coro_event_kind::backend_error, s.backend_errors) &&
                     events_match(coro_event_kind::fallback, s.fallback_activations) &&
                     events_match(coro_event_kind::recovery, s.fallback_recoveries);
-    fmt::print("restart_fallback: {}\n", ok ? "ok" : "FAILED");
+    example::print("restart_fallback: {}\n", ok ? "ok" : "FAILED");
     return ok ? 0 : 1;
 }

@@ -21,11 +21,17 @@
 //
 // Checks, when connected: every message was sent or spooled, none lost.
 
+// spdlog 1.15.3's details/tcp_client.h calls std::memset without including <cstring>, which
+// its fmt headers happen to include and <format> does not (SPDLOG_USE_STD_FORMAT builds).
+#include <cstring>
+
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/coro_sink.h>
 #include <spdlog/sinks/tcp_sink.h>
 #include <spdlog/spdlog.h>
+
+#include "example_print.h"
 
 #include <chrono>
 #include <cstdlib>
@@ -48,7 +54,7 @@ public:
                 spdlog::memory_buf_t &dest) override {
         // trace, debug, info, warn, err, critical, off -> syslog severities
         constexpr int severity[] = {7, 7, 6, 4, 3, 2, 7};
-        fmt::format_to(std::back_inserter(dest), "{}", 16 * 8 + severity[msg.level]);
+        spdlog::fmt_lib::format_to(std::back_inserter(dest), "{}", 16 * 8 + severity[msg.level]);
     }
     std::unique_ptr<custom_flag_formatter> clone() const override {
         return std::make_unique<syslog_priority>();
@@ -66,8 +72,8 @@ int main(int argc, char *argv[]) {
         tcp = std::make_shared<spdlog::sinks::tcp_sink_mt>(
             spdlog::sinks::tcp_sink_config(host, port));
     } catch (const spdlog::spdlog_ex &e) {
-        fmt::print("rsyslog_tcp: skipped: no syslog collector at {}:{} ({})\n", host, port,
-                   e.what());
+        example::print("rsyslog_tcp: skipped: no syslog collector at {}:{} ({})\n", host, port,
+                       e.what());
         return 0;
     }
 
@@ -96,11 +102,11 @@ int main(int argc, char *argv[]) {
     }
     const bool flushed = coro->flush_for(2s);
     const auto s = coro->stats();
-    fmt::print("sent {} messages to {}:{} ({} spooled to rsyslog_tcp.spool), backend_errors {}\n",
-               s.messages_processed - s.fallback_writes, host, port, s.fallback_writes,
-               s.backend_errors);
+    example::print(
+        "sent {} messages to {}:{} ({} spooled to rsyslog_tcp.spool), backend_errors {}\n",
+        s.messages_processed - s.fallback_writes, host, port, s.fallback_writes, s.backend_errors);
 
     const bool ok = flushed && s.messages_processed == messages && s.messages_failed == 0;
-    fmt::print("rsyslog_tcp: {}\n", ok ? "ok" : "FAILED");
+    example::print("rsyslog_tcp: {}\n", ok ? "ok" : "FAILED");
     return ok ? 0 : 1;
 }

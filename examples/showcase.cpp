@@ -14,13 +14,14 @@
 // Real time (steady_clock) with short intervals; every wait is bounded, so the program ends
 // by itself within a couple of seconds. Exit status 0 when every check held.
 
-#include <spdlog/fmt/fmt.h>
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/coro_sink.h>
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+
+#include "example_print.h"
 
 #include <algorithm>
 #include <atomic>
@@ -64,7 +65,7 @@ public:
             return;
         }
         print_repeats();
-        fmt::print("    ! error handler: {}\n", message);
+        example::print("    ! error handler: {}\n", message);
         last_ = message;
     }
     // Ends a run of repeats (printing its count) so the next message is shown again.
@@ -81,7 +82,7 @@ public:
 private:
     void print_repeats() {
         if (repeats_ != 0) {
-            fmt::print("    ! error handler: ... the same {} more time(s)\n", repeats_);
+            example::print("    ! error handler: ... the same {} more time(s)\n", repeats_);
         }
         repeats_ = 0;
     }
@@ -96,9 +97,9 @@ error_printer errors;
 
 // Prints a line of the narrative, after any pending error-handler repeat count.
 template <typename... Args>
-void note(fmt::format_string<Args...> format, Args &&...args) {
+void note(spdlog::format_string_t<Args...> format, Args &&...args) {
     errors.end_run();
-    fmt::print(format, std::forward<Args>(args)...);
+    example::print(format, std::forward<Args>(args)...);
 }
 
 void check(bool ok, const std::string &what) {
@@ -373,24 +374,27 @@ int main() {
         const char *name = st == &a ? "checkout" : "render";
         check(st->messages_submitted == st->messages_processed + st->messages_dropped +
                                             st->messages_failed + st->queue_size,
-              fmt::format("{}: submitted {} == processed {} + dropped {} + failed {} + queued {}",
-                          name, st->messages_submitted, st->messages_processed,
-                          st->messages_dropped, st->messages_failed, st->queue_size));
+              spdlog::fmt_lib::format(
+                  "{}: submitted {} == processed {} + dropped {} + failed {} + queued {}", name,
+                  st->messages_submitted, st->messages_processed, st->messages_dropped,
+                  st->messages_failed, st->queue_size));
         check(st->messages_dropped == st->queue_overflows + st->block_timeouts,
-              fmt::format("{}: dropped {} == queue_overflows {} + block_timeouts {}", name,
-                          st->messages_dropped, st->queue_overflows, st->block_timeouts));
+              spdlog::fmt_lib::format("{}: dropped {} == queue_overflows {} + block_timeouts {}",
+                                      name, st->messages_dropped, st->queue_overflows,
+                                      st->block_timeouts));
     }
     const auto requests = static_cast<std::uint64_t>(request);
-    check(
-        a.messages_submitted == requests,
-        fmt::format("checkout: {} messages logged, {} submitted", requests, a.messages_submitted));
+    check(a.messages_submitted == requests,
+          spdlog::fmt_lib::format("checkout: {} messages logged, {} submitted", requests,
+                                  a.messages_submitted));
     check(count_lines(dir / "app.log") == requests,
-          fmt::format("app.log holds each of the {} messages exactly once, across {} restarts",
-                      requests, a.worker_restarts));
+          spdlog::fmt_lib::format(
+              "app.log holds each of the {} messages exactly once, across {} restarts", requests,
+              a.worker_restarts));
     const std::size_t spooled = count_lines(dir / "audit-spool.log");
     check(audit->delivered() + spooled == requests,
-          fmt::format("each message reached the audit sink ({}) or its spool ({}) once",
-                      audit->delivered(), spooled));
+          spdlog::fmt_lib::format("each message reached the audit sink ({}) or its spool ({}) once",
+                                  audit->delivered(), spooled));
     check(fell_back && a.fallback_activations == 1 && !a.fallback_active,
           "checkout fell back once and recovered");
     check(b.queue_overflows == 100 - b.queue_capacity && flushed,

@@ -12,6 +12,8 @@
 #include <spdlog/sinks/coro_sink_factory.h>
 #include <spdlog/spdlog.h>
 
+#include "example_print.h"
+
 #include <cstdio>
 #include <fstream>
 #include <memory>
@@ -49,11 +51,11 @@ int main() {
     log->flush();  // blocks until the worker thread has written and flushed everything
 
     const auto s = coro->stats();
-    fmt::print("submitted {}, processed {}, dropped {}, failed {}, queued {}\n",
-               s.messages_submitted, s.messages_processed, s.messages_dropped, s.messages_failed,
-               s.queue_size);
-    fmt::print("queue_high_water {} of {}, worker_restarts {}, backend_errors {}\n",
-               s.queue_high_water, s.queue_capacity, s.worker_restarts, s.backend_errors);
+    example::print("submitted {}, processed {}, dropped {}, failed {}, queued {}\n",
+                   s.messages_submitted, s.messages_processed, s.messages_dropped,
+                   s.messages_failed, s.queue_size);
+    example::print("queue_high_water {} of {}, worker_restarts {}, backend_errors {}\n",
+                   s.queue_high_water, s.queue_capacity, s.worker_restarts, s.backend_errors);
 
     // Read the file back: every record once, each producer's in order.
     std::vector<int> next(producers, 0);
@@ -71,14 +73,14 @@ int main() {
         }
         ++next[p];
     }
-    fmt::print("thread_driver.log: each producer's records complete and in order: {}\n",
-               in_order && next == std::vector<int>(producers, per_producer));
+    example::print("thread_driver.log: each producer's records complete and in order: {}\n",
+                   in_order && next == std::vector<int>(producers, per_producer));
 
     constexpr auto total = static_cast<std::uint64_t>(producers * per_producer);
     const bool ok = in_order && next == std::vector<int>(producers, per_producer) &&
                     s.messages_submitted == total && s.messages_processed == total &&
                     s.messages_dropped == 0 && s.messages_failed == 0 && s.queue_size == 0;
-    fmt::print("thread_driver: {}\n", ok ? "ok" : "FAILED");
+    example::print("thread_driver: {}\n", ok ? "ok" : "FAILED");
     spdlog::shutdown();  // drops the logger: the sink's destructor joins its thread
     return ok ? 0 : 1;
 }

@@ -13,6 +13,14 @@
 #   PREFIX_PATH   its CMAKE_PREFIX_PATH, '|'-separated (where spdlog was found)
 #   SANITIZE      its SPDLOG_CORO_SANITIZE (may be empty): the consumers use the same
 #   VERSION       the spdlog-coro version the packages must carry
+#   SPDLOG_VERSION, SPDLOG_STD_FORMAT (0|1), SPDLOG_LIBRARY (a file, or none)
+#                 the spdlog the build used; the consumer checks it runs that one (see
+#                 consumer.cpp). Empty: not checked (a parent project's spdlog).
+#   SPDLOG_DIR    that spdlog's CMake package directory (its spdlog.pc is looked up from it)
+#   TOOLCHAIN_FILE, EMULATOR, EXE_SUFFIX, EXE_LINKER_FLAGS
+#                 of a cross build (scripts/mingw.sh): the consumer projects use the same
+#                 toolchain file, consumer_compile the same link flags and program suffix
+#                 (.exe), and the consumer runs under the emulator (wine). Empty otherwise.
 
 cmake_minimum_required(VERSION 3.21)
 include_guard(GLOBAL)
@@ -87,9 +95,12 @@ function(consumer_cmake_project name project_dir exe_var)
         "set(CMAKE_CXX_COMPILER \"${CXX_COMPILER}\" CACHE FILEPATH \"\")\n"
         "set(CMAKE_BUILD_TYPE \"\" CACHE STRING \"\")\n"
         "set(CMAKE_CXX_FLAGS \"${SANITIZE_FLAGS}\" CACHE STRING \"\")\n"
-        "set(CMAKE_EXE_LINKER_FLAGS \"${SANITIZE_FLAGS}\" CACHE STRING \"\")\n"
+        "set(CMAKE_EXE_LINKER_FLAGS \"${EXE_LINKER_FLAGS} ${SANITIZE_FLAGS}\" CACHE STRING \"\")\n"
         "set(CMAKE_FIND_PACKAGE_NO_PACKAGE_REGISTRY ON CACHE BOOL \"\")\n"
         "set(SPDLOG_CORO_VERSION \"${VERSION}\" CACHE STRING \"\")\n")
+    if(TOOLCHAIN_FILE)
+        file(APPEND "${init}" "set(CMAKE_TOOLCHAIN_FILE \"${TOOLCHAIN_FILE}\" CACHE FILEPATH \"\")\n")
+    endif()
     foreach(line IN LISTS arg_CACHE)
         file(APPEND "${init}" "${line}\n")
     endforeach()
@@ -97,16 +108,21 @@ function(consumer_cmake_project name project_dir exe_var)
         "${CMAKE_COMMAND}" -S "${project_dir}" -B "${build}" -G "${GENERATOR}" -C "${init}")
     consumer_step("build the ${name} consumer"
         "${CMAKE_COMMAND}" --build "${build}" ${CONFIG_ARGS})
-    find_program(exe consumer PATHS "${build}" "${build}/${CONFIG}" NO_DEFAULT_PATH
+    find_program(exe NAMES consumer${EXE_SUFFIX} consumer PATHS "${build}" "${build}/${CONFIG}" NO_DEFAULT_PATH
                  NO_CACHE REQUIRED)
     set(${exe_var} "${exe}" PARENT_SCOPE)
 endfunction()
 
-# consumer_compile(<exe> <flags>...): compiles and links consumer.cpp into <exe> with the
-# compiler alone, C++20 and the sanitizers of the build under test, then <flags>.
-function(consumer_compile exe)
+# consumer_compile(<exe var> <flags>...): compiles and links consumer.cpp into
+# WORK_DIR/consumer (plus EXE_SUFFIX) with the compiler alone, C++20, the sanitizers and
+# EXE_LINKER_FLAGS of the build under test, then <flags>; <exe var> receives its path.
+function(consumer_compile exe_var)
+    set(exe "${WORK_DIR}/consumer${EXE_SUFFIX}")
+    separate_arguments(link_flags UNIX_COMMAND "${EXE_LINKER_FLAGS}")
     consumer_step("compile and link ${exe}"
-        "${CXX_COMPILER}" -std=c++20 ${SANITIZE_FLAGS} "${CONSUMER_SOURCE}" -o "${exe}" ${ARGN})
+        "${CXX_COMPILER}" -std=c++20 ${SANITIZE_FLAGS} "${CONSUMER_SOURCE}" -o "${exe}" ${ARGN}
+        ${link_flags})
+    set(${exe_var} "${exe}" PARENT_SCOPE)
 endfunction()
 
 # consumer_run(<exe> [<library dir>]): runs the consumer program, which logs into
@@ -117,14 +133,38 @@ function(consumer_run exe)
     if(ARGC GREATER 1)
         set(env "${CMAKE_COMMAND}" -E env "LD_LIBRARY_PATH=${ARGV1}")
     endif()
-    consumer_step("run ${exe}" ${env} "${exe}" "${exe}.log")
+    set(expect)
+    foreach(check version std_format library)
+        string(TOUPPER "SPDLOG_${check}" var)
+        if(NOT "${${var}}" STREQUAL "")
+            string(REPLACE "_" "-" option "${check}")
+            if(check STREQUAL "version")
+                set(option "spdlog-version")
+            elseif(check STREQUAL "library")
+                set(option "spdlog-library")
+            endif()
+            list(APPEND expect "--${option}" "${${var}}")
+        endif()
+    endforeach()
+    consumer_step("run ${exe}" ${env} ${EMULATOR} "${exe}" "${exe}.log" ${expect})
 endfunction()
 
-# consumer_pkg_config_path(<pc dir>): puts <pc dir> first in PKG_CONFIG_PATH.
+# consumer_pkg_config_path(<pc dir>): puts <pc dir> first in PKG_CONFIG_PATH, and after it
+# the directory of the spdlog.pc that belongs to the spdlog the build used (next to its CMake
+# package: <libdir>/cmake/spdlog -> <libdir>/pkgconfig), as a user of a spdlog in its own
+# prefix would. Without it, `Requires: spdlog` resolves against whatever spdlog.pc the
+# system has, and the consumer runs another spdlog than the library was built for.
 function(consumer_pkg_config_path pc_dir)
-    if(DEFINED ENV{PKG_CONFIG_PATH} AND NOT "$ENV{PKG_CONFIG_PATH}" STREQUAL "")
-        set(ENV{PKG_CONFIG_PATH} "${pc_dir}:$ENV{PKG_CONFIG_PATH}")
-    else()
-        set(ENV{PKG_CONFIG_PATH} "${pc_dir}")
+    set(path "${pc_dir}")
+    if(SPDLOG_DIR)
+        get_filename_component(spdlog_pc_dir "${SPDLOG_DIR}/../../pkgconfig" ABSOLUTE)
+        if(EXISTS "${spdlog_pc_dir}/spdlog.pc")
+            string(APPEND path ":${spdlog_pc_dir}")
+        endif()
     endif()
+    if(DEFINED ENV{PKG_CONFIG_PATH} AND NOT "$ENV{PKG_CONFIG_PATH}" STREQUAL "")
+        string(APPEND path ":$ENV{PKG_CONFIG_PATH}")
+    endif()
+    set(ENV{PKG_CONFIG_PATH} "${path}")
+    message(STATUS "PKG_CONFIG_PATH=${path}")
 endfunction()

@@ -6,8 +6,14 @@
 // basic_file_sink, the thread driver. It then reads the log file back and checks it line by
 // line, the stats, and that the destructor drains what is still queued.
 //
-//     consumer <log file>      exit status 0 when everything matches, 1 otherwise
+//     consumer <log file> [--spdlog-version X.Y.Z] [--std-format 0|1] [--spdlog-library
+//     <file>|none]
 //
+// Exit status 0 when everything matches, 1 otherwise. The options prove the program runs
+// the spdlog the library was built against, not another one the consumer's build happened
+// to find (a system spdlog picked up through pkg-config, say): the spdlog version and
+// formatting mode compiled into this program, and, on Linux, the spdlog shared library
+// loaded into it (`none` when spdlog is static or header-only: then none may be loaded).
 // Any difference is printed on stderr, so a failing ctest run says what went wrong.
 
 #include <spdlog/sinks/basic_file_sink.h>
@@ -15,17 +21,38 @@
 #include <spdlog/sinks/coro_sink.h>
 #include <spdlog/sinks/coro_sink_factory.h>
 #include <spdlog/sinks/coro_sink_stats_format.h>
+#include <spdlog/details/os.h>
 #include <spdlog/spdlog.h>
+#include <spdlog/version.h>
+
+#if defined(__linux__)
+    #include <link.h>
+    #include <climits>
+    #include <cstdlib>
+#endif
 
 #include <chrono>
 #include <cstdio>
 #include <exception>
 #include <fstream>
+#include <initializer_list>
 #include <iterator>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace {
+
+// The expected lines of the log file, each ended the way spdlog ends lines here ("\r\n" on
+// Windows).
+std::string lines(std::initializer_list<const char *> texts) {
+    std::string out;
+    for (const char *text : texts) {
+        out += text;
+        out += spdlog::details::os::default_eol;
+    }
+    return out;
+}
 
 std::string read_file(const std::string &path) {
     std::ifstream in(path, std::ios::binary);
@@ -71,9 +98,8 @@ int run(const std::string &path) {
     log->flush();  // waits until written and the file sink flushed
 
     bool ok = check_file(path,
-                         "[consumer] info: one 1\n"
-                         "[consumer] warning: two 2\n"
-                         "[consumer] error: three 3.0\n",
+                         lines({"[consumer] info: one 1", "[consumer] warning: two 2",
+                                "[consumer] error: three 3.0"}),
                          "after flush()");
     const auto s = coro->stats();
     ok &= check(s.messages_submitted == 3, "messages_submitted != 3");
@@ -100,10 +126,8 @@ int run(const std::string &path) {
     log.reset();
     coro.reset();
     ok &= check_file(path,
-                     "[consumer] info: one 1\n"
-                     "[consumer] warning: two 2\n"
-                     "[consumer] error: three 3.0\n"
-                     "[consumer] info: four\n",
+                     lines({"[consumer] info: one 1", "[consumer] warning: two 2",
+                            "[consumer] error: three 3.0", "[consumer] info: four"}),
                      "after the sink was destroyed");
 
     if (ok) {
@@ -112,15 +136,102 @@ int run(const std::string &path) {
     return ok ? 0 : 1;
 }
 
+#if defined(__linux__)
+// The spdlog shared libraries loaded into this process, resolved to their real paths.
+std::vector<std::string> loaded_spdlog_libraries() {
+    std::vector<std::string> found;
+    dl_iterate_phdr(
+        [](dl_phdr_info *info, std::size_t, void *data) {
+            const std::string name = info->dlpi_name != nullptr ? info->dlpi_name : "";
+            const auto slash = name.rfind('/');
+            if (name.compare(slash == std::string::npos ? 0 : slash + 1, 9, "libspdlog") == 0) {
+                char real[PATH_MAX];
+                static_cast<std::vector<std::string> *>(data)->push_back(
+                    realpath(name.c_str(), real) != nullptr ? real : name);
+            }
+            return 0;
+        },
+        &found);
+    return found;
+}
+#endif
+
+// The --spdlog-* checks of the file comment.
+bool check_spdlog(const std::string &version,
+                  const std::string &std_format,
+                  const std::string &library) {
+    bool ok = true;
+    const std::string compiled = std::to_string(SPDLOG_VER_MAJOR) + "." +
+                                 std::to_string(SPDLOG_VER_MINOR) + "." +
+                                 std::to_string(SPDLOG_VER_PATCH);
+    if (!version.empty() && compiled != version) {
+        std::fprintf(stderr, "consumer: FAILED: compiled against spdlog %s, expected %s\n",
+                     compiled.c_str(), version.c_str());
+        ok = false;
+    }
+#if defined(SPDLOG_USE_STD_FORMAT)
+    const std::string compiled_std_format = "1";
+#else
+    const std::string compiled_std_format = "0";
+#endif
+    if (!std_format.empty() && compiled_std_format != std_format) {
+        std::fprintf(stderr, "consumer: FAILED: SPDLOG_USE_STD_FORMAT is %s here, expected %s\n",
+                     compiled_std_format.c_str(), std_format.c_str());
+        ok = false;
+    }
+#if defined(__linux__)
+    if (!library.empty()) {
+        const std::vector<std::string> loaded = loaded_spdlog_libraries();
+        std::string expected;
+        if (library != "none") {
+            char real[PATH_MAX];
+            expected = realpath(library.c_str(), real) != nullptr ? real : library;
+        }
+        const bool shared_expected = expected.find(".so") != std::string::npos;
+        const bool matches =
+            shared_expected ? loaded.size() == 1 && loaded[0] == expected : loaded.empty();
+        if (!matches) {
+            std::string seen;
+            for (const std::string &l : loaded) seen += " " + l;
+            std::fprintf(stderr, "consumer: FAILED: loaded spdlog libraries:%s; expected %s\n",
+                         seen.empty() ? " none" : seen.c_str(),
+                         shared_expected ? expected.c_str() : "none (static or header-only)");
+            ok = false;
+        }
+    }
+#else
+    (void)library;
+#endif
+    if (ok) std::printf("consumer: spdlog %s as expected\n", compiled.c_str());
+    return ok;
+}
+
 }  // namespace
 
 int main(int argc, char **argv) {
-    if (argc != 2) {
-        std::fprintf(stderr, "usage: consumer <log file>\n");
+    std::string version, std_format, library;
+    int i = 2;
+    for (; i + 1 < argc; i += 2) {
+        const std::string option = argv[i];
+        if (option == "--spdlog-version") {
+            version = argv[i + 1];
+        } else if (option == "--std-format") {
+            std_format = argv[i + 1];
+        } else if (option == "--spdlog-library") {
+            library = argv[i + 1];
+        } else {
+            break;
+        }
+    }
+    if (argc < 2 || i != argc) {
+        std::fprintf(stderr,
+                     "usage: consumer <log file> [--spdlog-version X.Y.Z] [--std-format 0|1] "
+                     "[--spdlog-library <file>|none]\n");
         return 2;
     }
     try {
-        return run(argv[1]);
+        const bool right_spdlog = check_spdlog(version, std_format, library);
+        return run(argv[1]) == 0 && right_spdlog ? 0 : 1;
     } catch (const std::exception &e) {
         std::fprintf(stderr, "consumer: FAILED: exception: %s\n", e.what());
         return 1;

@@ -58,7 +58,7 @@ list(SORT files)
 string(REPLACE ";" "\n  " listing "${files}")
 message(STATUS "files in the .deb:\n  ${listing}")
 
-# /usr/lib, or the multiarch directory when the build was configured with prefix /usr.
+# /usr/lib, or the multiarch directory (on Debian and its derivatives, see CMakeLists.txt).
 set(lib "usr/lib(/[a-z0-9_]+-[a-z0-9_]+-[a-z0-9_]+)?")
 set(cmake_dir "${lib}/cmake/spdlog_coro")
 set(required
@@ -68,7 +68,10 @@ set(required
     "^${cmake_dir}/spdlog_coroTargets\\.cmake$"
     "^${cmake_dir}/spdlog_coroTargets-[a-z]+\\.cmake$"
     "^${lib}/pkgconfig/spdlog_coro\\.pc$"
-    "^usr/share/doc/libspdlog-coro-dev/copyright$")
+    "^usr/share/doc/libspdlog-coro-dev/copyright$"
+    "^usr/share/doc/libspdlog-coro-dev/changelog\\.Debian\\.gz$"
+    "^usr/share/doc/libspdlog-coro-dev/changelog\\.gz$"
+    "^usr/share/lintian/overrides/libspdlog-coro-dev$")
 file(GLOB headers RELATIVE "${SOURCE_DIR}/include" "${SOURCE_DIR}/include/spdlog/sinks/*.h")
 foreach(header IN LISTS headers)
     string(REPLACE "." "\\." header_re "${header}")
@@ -108,6 +111,19 @@ foreach(f IN LISTS files)
         endforeach()
     endif()
 endforeach()
+
+# --- lintian -------------------------------------------------------------------------------
+
+# Debian's own checks of the package: any error or warning fails the test (informational
+# and pedantic tags are printed, not fatal). Where lintian is not installed (it is in the
+# Debian 13 CI job, scripts/debian-chroot.sh), this is said and skipped.
+find_program(lintian lintian NO_CACHE)
+if(lintian)
+    consumer_step("lintian --fail-on error,warning ${deb}"
+        "${lintian}" --fail-on error,warning --display-info --no-tag-display-limit "${deb}")
+else()
+    message(STATUS "no lintian: the .deb's Debian policy checks are not run here")
+endif()
 
 # --- consumers against the unpacked root ----------------------------------------------------
 

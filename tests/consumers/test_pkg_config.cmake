@@ -35,7 +35,6 @@ if(at EQUAL -1)
 endif()
 
 separate_arguments(pc_flags UNIX_COMMAND "${pc_flags}")
-set(exe "${WORK_DIR}/consumer")
-consumer_compile("${exe}" ${pc_flags})
+consumer_compile(exe ${pc_flags})
 get_filename_component(lib_dir "${pc_dir}" DIRECTORY)
 consumer_run("${exe}" "${lib_dir}")
