@@ -19,6 +19,9 @@
 
 #include "queued_message.h"
 
+#if defined(_MSC_VER)
+    #include <intrin.h>  // _mm_pause
+#endif
 #include <atomic>
 #include <chrono>
 #include <cstddef>
@@ -136,8 +139,12 @@ public:
     // unless it was preempted.
     static void backoff(unsigned spins) noexcept {
         if (spins < 64) {
-#if defined(__x86_64__) || defined(__i386__)
+#if defined(_MSC_VER) && (defined(_M_X64) || defined(_M_IX86))
+            _mm_pause();
+#elif defined(__x86_64__) || defined(__i386__)
             __builtin_ia32_pause();
+#elif defined(__aarch64__)
+            __asm__ __volatile__("yield");
 #endif
         } else {
             std::this_thread::yield();

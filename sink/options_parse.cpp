@@ -262,6 +262,11 @@ coro_sink_options coro_sink_options::parse(std::string_view text) {
 }
 
 coro_sink_options coro_sink_options::from_env() {
+#if defined(_MSC_VER)
+    // C4996 suggests _dupenv_s: getenv's pointer is only read here, before any other call
+    // that could change the environment (the contract in coro_sink_options.h).
+    #pragma warning(suppress : 4996)
+#endif
     const char *text = std::getenv("SPDLOG_CORO");
     if (text == nullptr || *text == '\0') {
         return coro_sink_options{};

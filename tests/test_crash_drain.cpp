@@ -219,6 +219,29 @@ TEST_CASE("install_coro_crash_drain rejects a bad deadline before installing any
 #endif
 }
 
+TEST_CASE("install_coro_crash_drain's default options are valid on every platform", "[crash]") {
+    const spdlog::sinks::coro_crash_drain_options defaults;
+#if defined(__linux__)
+    CHECK(defaults.on_signals);
+#else
+    // Signal draining is Linux-only: off by default elsewhere, and asking for it is an error
+    // that names the field and the valid value, raised before anything is installed.
+    CHECK_FALSE(defaults.on_signals);
+    spdlog::sinks::coro_crash_drain_options options;
+    options.on_signals = true;
+    options.on_terminate = false;
+    try {
+        spdlog::sinks::install_coro_crash_drain(options);
+        FAIL("no exception for on_signals = true");
+    } catch (const spdlog::spdlog_ex &e) {
+        const std::string what = e.what();
+        CHECK(what.find("on_signals = true") != std::string::npos);
+        CHECK(what.find("valid values: false") != std::string::npos);
+    }
+#endif
+    CHECK(defaults.on_signals == spdlog::sinks::coro_crash_drain_has_signals);
+}
+
 // --- crashing children ---------------------------------------------------------------------
 
 #if defined(__linux__)

@@ -17,6 +17,10 @@
 #include "thread_activity.h"
 #include "wait_until.h"
 
+// spdlog 1.15.3's details/tcp_client.h calls std::memset without including <cstring>, which
+// its fmt headers happen to include and <format> does not (SPDLOG_USE_STD_FORMAT builds).
+#include <cstring>
+
 #include <spdlog/logger.h>
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/basic_file_sink.h>

@@ -9,6 +9,7 @@
 #include "stats_fields.h"
 #include "text.h"
 
+#include <spdlog/details/os.h>
 #include <spdlog/common.h>
 #include <spdlog/logger.h>
 #include <spdlog/sinks/coro_sink.h>
@@ -33,7 +34,9 @@
 #include <utility>
 #include <vector>
 
-#include <sys/wait.h>
+#if !defined(_WIN32)
+    #include <sys/wait.h>
+#endif
 
 using spdlog::sinks::append_prometheus;
 using spdlog::sinks::coro_sink_stats;
@@ -342,7 +345,7 @@ TEST_CASE("fmt (or std::format) and spdlog logging give the text of to_string", 
         "stats_format_test", std::make_shared<spdlog::sinks::ostream_sink_st>(out));
     log->set_pattern("%v");
     log->info("{}", s);
-    CHECK(out.str() == line + "\n");
+    CHECK(out.str() == line + spdlog::details::os::default_eol);
 
     // spdlog::info, through the default logger, with a real sink's snapshot.
     out.str("");
@@ -359,7 +362,7 @@ TEST_CASE("fmt (or std::format) and spdlog logging give the text of to_string", 
     spdlog::set_default_logger(log);
     spdlog::info("{}", snapshot);
     spdlog::set_default_logger(previous);
-    CHECK(out.str() == to_string(snapshot) + "\n");
+    CHECK(out.str() == to_string(snapshot) + spdlog::details::os::default_eol);
     CHECK(contains(out.str(), "messages_submitted=1 messages_processed=1 "));
 }
 
@@ -610,6 +613,31 @@ TEST_CASE("the line checker rejects what the format forbids", "[stats]") {
     CHECK(check_exposition("# TYPE a gauge\n\na 1\n") != "");                 // empty line
 }
 
+namespace {
+
+// One argument of a command line for std::system: in single quotes for the POSIX shell, in
+// double quotes for cmd.exe (the test directory holds no quote of either kind).
+std::string quoted(const std::string &argument) {
+#if defined(_WIN32)
+    return '"' + argument + '"';
+#else
+    return "'" + argument + "'";
+#endif
+}
+
+// std::system(command) as an exit code: 127 when the shell did not find the program (POSIX
+// sh says 127, cmd.exe 9009), -1 when the command did not run or end normally.
+int run_command(const std::string &command) {
+    const int status = std::system(command.c_str());
+#if defined(_WIN32)
+    return status == 9009 ? 127 : status;
+#else
+    return status != -1 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+#endif
+}
+
+}  // namespace
+
 TEST_CASE("prometheus_client (python3) parses the output as the line checker does", "[stats]") {
     coro_sink_stats net = known_stats();
     net.messages_submitted = std::numeric_limits<std::uint64_t>::max();
@@ -631,12 +659,13 @@ TEST_CASE("prometheus_client (python3) parses the output as the line checker doe
     int code = -1;
     std::string printed, missing;
     for (const char *python : {"python3", "/usr/bin/python3"}) {
-        const std::string command = std::string(python) + " '" + SPDLOG_CORO_TESTS_DIR +
-                                    "/check_prometheus.py' " + input + " > " + output + " 2>&1";
-        const int status = std::system(command.c_str());
+        const std::string command =
+            std::string(python) + " " +
+            quoted(SPDLOG_CORO_TESTS_DIR + std::string("/check_prometheus.py")) + " " + input +
+            " > " + output + " 2>&1";
+        code = run_command(command);
         std::ifstream in(output, std::ios::binary);
         printed.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-        code = status != -1 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
         if (code != 77 && code != 127) {
             break;
         }

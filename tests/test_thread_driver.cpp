@@ -42,6 +42,16 @@
 #include <thread>
 #include <vector>
 
+#if defined(_WIN32)
+    #ifndef NOMINMAX
+        #define NOMINMAX
+    #endif
+    #ifndef WIN32_LEAN_AND_MEAN
+        #define WIN32_LEAN_AND_MEAN
+    #endif
+    #include <windows.h>
+    #include <tlhelp32.h>
+#endif
 #if defined(__linux__)
     #include <filesystem>
 #endif
@@ -195,7 +205,33 @@ void check_all_once_in_thread_order(const std::vector<std::string> &got,
     for (int k = 0; k < threads; ++k) CHECK(next[k] == per_thread);
 }
 
+#if defined(_WIN32)
+    // The system's view of this process's threads (Toolhelp32). Windows threads carry no name
+    // a test can read back here, so this lists all of them: a test compares the lists before
+    // and after it started exactly one thread, the sink's worker.
+    #define SPDLOG_CORO_TEST_SEES_THREADS 1
+
+std::set<int> coro_sink_threads() {
+    std::set<int> ids;
+    const HANDLE snapshot = ::CreateToolhelp32Snapshot(TH32CS_SNAPTHREAD, 0);
+    if (snapshot == INVALID_HANDLE_VALUE) return ids;
+    THREADENTRY32 entry{};
+    entry.dwSize = sizeof(entry);
+    for (BOOL more = ::Thread32First(snapshot, &entry); more;
+         more = ::Thread32Next(snapshot, &entry)) {
+        if (entry.th32OwnerProcessID == ::GetCurrentProcessId()) {
+            ids.insert(static_cast<int>(entry.th32ThreadID));
+        }
+    }
+    ::CloseHandle(snapshot);
+    return ids;
+}
+
+bool thread_alive(int tid) { return coro_sink_threads().count(tid) != 0; }
+#endif
+
 #if defined(__linux__)
+    #define SPDLOG_CORO_TEST_SEES_THREADS 1
 // The kernel's view of the sink's worker thread (named "coro_sink"), from /proc/self/task.
 
 std::set<int> coro_sink_threads() {
@@ -209,17 +245,6 @@ std::set<int> coro_sink_threads() {
         }
     }
     return tids;
-}
-
-// The one coro_sink thread in `after` that is not in `before`; 0 if there is not exactly one.
-int new_thread(const std::set<int> &before, const std::set<int> &after) {
-    int found = 0;
-    for (const int tid : after) {
-        if (before.count(tid) != 0) continue;
-        if (found != 0) return 0;
-        found = tid;
-    }
-    return found;
 }
 
 bool thread_alive(int tid) {
@@ -279,6 +304,19 @@ bool wait_parked(int tid,
         }
     }
     return false;
+}
+#endif
+
+#if defined(SPDLOG_CORO_TEST_SEES_THREADS)
+// The one coro_sink thread in `after` that is not in `before`; 0 if there is not exactly one.
+int new_thread(const std::set<int> &before, const std::set<int> &after) {
+    int found = 0;
+    for (const int tid : after) {
+        if (before.count(tid) != 0) continue;
+        if (found != 0) return 0;
+        found = tid;
+    }
+    return found;
 }
 #endif
 
@@ -813,7 +851,7 @@ TEST_CASE("thread driver: spdlog::shutdown() writes the tail and joins the threa
     auto out = std::make_shared<test_sink>();
     const std::string name = "registered-thread-driver";
     std::weak_ptr<coro_sink_mt> weak_sink;
-#if defined(__linux__)
+#if defined(SPDLOG_CORO_TEST_SEES_THREADS)
     const auto before = coro_sink_threads();
 #endif
     {
@@ -821,7 +859,7 @@ TEST_CASE("thread driver: spdlog::shutdown() writes the tail and joins the threa
         weak_sink = sink;
         spdlog::register_logger(std::make_shared<spdlog::logger>(name, sink));
     }
-#if defined(__linux__)
+#if defined(SPDLOG_CORO_TEST_SEES_THREADS)
     const int tid = new_thread(before, coro_sink_threads());
     REQUIRE(tid != 0);
 #endif
@@ -836,7 +874,7 @@ TEST_CASE("thread driver: spdlog::shutdown() writes the tail and joins the threa
     CHECK(out->payloads() == numbered("m", 1, 3));
     CHECK(out->flush_count() >= 1);
     CHECK(errors->size() == 0);
-#if defined(__linux__)
+#if defined(SPDLOG_CORO_TEST_SEES_THREADS)
     CHECK(wait_until([&] { return !thread_alive(tid); }));  // joined
 #endif
 }
@@ -853,7 +891,7 @@ TEST_CASE("thread driver: destroying the sink while its worker is stuck in a wra
         if (m.payload == "m1") stuck->enter_and_wait();
     });
     const open_at_exit unstick(stuck);
-#if defined(__linux__)
+#if defined(SPDLOG_CORO_TEST_SEES_THREADS)
     const auto before = coro_sink_threads();
 #endif
     // No copy of the options (which hold the error handler) outlives this statement.
@@ -862,7 +900,7 @@ TEST_CASE("thread driver: destroying the sink while its worker is stuck in a wra
         o.flush_timeout = 200ms;  // real time
         return o;
     }());
-#if defined(__linux__)
+#if defined(SPDLOG_CORO_TEST_SEES_THREADS)
     const int tid = new_thread(before, coro_sink_threads());
     REQUIRE(tid != 0);
 #endif
@@ -888,7 +926,7 @@ TEST_CASE("thread driver: destroying the sink while its worker is stuck in a wra
     CHECK(out->flush_count() >= 1);
     CHECK(out->size_at_last_flush() == 10);
     CHECK_FALSE(errors->any_containing("lost"));
-#if defined(__linux__)
+#if defined(SPDLOG_CORO_TEST_SEES_THREADS)
     CHECK(wait_until([&] { return !thread_alive(tid); }));
 #endif
 }

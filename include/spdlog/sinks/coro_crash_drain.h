@@ -37,17 +37,27 @@
 namespace spdlog {
 namespace sinks {
 
+// Whether the crash drain can drain on fatal signals on this platform (Linux), and so the
+// default of coro_crash_drain_options::on_signals: install_coro_crash_drain() with default
+// options works on every platform.
+#if defined(__linux__)
+inline constexpr bool coro_crash_drain_has_signals = true;
+#else
+inline constexpr bool coro_crash_drain_has_signals = false;
+#endif
+
 struct coro_crash_drain_options {
     // Bound on the whole drain, in real time: every sink written and flushed. Messages are
     // written during the first three quarters, the rest is left for flushing; a watchdog
     // ends the process when it has passed. Range: 1 ms .. 1 h.
     std::chrono::milliseconds deadline{1000};
 
-    // Drain on SIGSEGV, SIGBUS, SIGFPE, SIGILL and SIGABRT (Linux only). The handlers run on
-    // an alternate signal stack for the thread calling install_coro_crash_drain (so a stack
-    // overflow on that thread can still be handled); other threads need their own
-    // sigaltstack for that.
-    bool on_signals = true;
+    // Drain on SIGSEGV, SIGBUS, SIGFPE, SIGILL and SIGABRT (Linux only: true there by
+    // default, false elsewhere, where true is rejected; coro_crash_drain_has_signals). The
+    // handlers run on an alternate signal stack for the thread calling
+    // install_coro_crash_drain (so a stack overflow on that thread can still be handled);
+    // other threads need their own sigaltstack for that.
+    bool on_signals = coro_crash_drain_has_signals;
 
     // Drain in a std::terminate handler (an uncaught exception, an exception escaping a
     // noexcept function), then call the previous terminate handler.
