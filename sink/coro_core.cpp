@@ -2,6 +2,7 @@
 
 #include "coro_core.h"
 #include "crash_registry.h"
+#include "guarded_call.h"
 #include "worker_role.h"
 
 #include <spdlog/common.h>
@@ -501,13 +502,8 @@ bool coro_core::deliver(const details::log_msg &msg,
     if (!retry) {
         for (const sink_ptr &s : sinks_) {
             if (!s->should_log(msg.level)) continue;
-            try {
-                s->log(msg);
-            } catch (const std::exception &e) {
-                sink_failed("log", e.what());
-                pending.push_back(s);
-            } catch (...) {
-                sink_failed("log", "unknown exception");
+            if (!guarded_call([&] { s->log(msg); },
+                              [&](const char *what) { sink_failed("log", what); })) {
                 pending.push_back(s);
             }
         }
@@ -523,13 +519,9 @@ bool coro_core::deliver(const details::log_msg &msg,
     for (std::size_t i = 0; i < pending.size(); ++i) {
         sink_ptr s = pending[i];
         if (!still_wrapped(s)) continue;
-        try {
-            s->log(msg);
+        if (guarded_call([&] { s->log(msg); },
+                         [&](const char *what) { sink_failed("log", what); })) {
             continue;
-        } catch (const std::exception &e) {
-            sink_failed("log", e.what());
-        } catch (...) {
-            sink_failed("log", "unknown exception");
         }
         pending[kept++] = std::move(s);
     }
@@ -538,22 +530,11 @@ bool coro_core::deliver(const details::log_msg &msg,
 }
 
 bool coro_core::route_to_fallback(const details::log_msg &msg) noexcept {
-    if (options_.fallback_sink) {
-        try {
-            options_.fallback_sink->log(msg);
-            fallback_writes_.fetch_add(1, std::memory_order_relaxed);
-            return true;
-        } catch (const std::exception &e) {
-            backend_errors_.fetch_add(1, std::memory_order_relaxed);
-            report([&] {
-                return concat("coro_sink: the fallback sink threw from log(): ", e.what());
-            });
-        } catch (...) {
-            backend_errors_.fetch_add(1, std::memory_order_relaxed);
-            report([] {
-                return std::string("coro_sink: the fallback sink threw from log(): unknown");
-            });
-        }
+    if (options_.fallback_sink &&
+        guarded_call([&] { options_.fallback_sink->log(msg); },
+                     [&](const char *what) { fallback_failed("log", what); })) {
+        fallback_writes_.fetch_add(1, std::memory_order_relaxed);
+        return true;
     }
     return false;
 }
@@ -564,29 +545,13 @@ void coro_core::flush_wrapped(bool synchronous) {
     {
         sinks_lock lock(*this);
         for (const sink_ptr &s : sinks_) {
-            try {
-                s->flush();
-            } catch (const std::exception &e) {
-                sink_failed("flush", e.what());
-                failed = true;
-            } catch (...) {
-                sink_failed("flush", "unknown exception");
-                failed = true;
-            }
+            failed |= !guarded_call([&] { s->flush(); },
+                                    [&](const char *what) { sink_failed("flush", what); });
         }
     }
     if (options_.fallback_sink) {
-        try {
-            options_.fallback_sink->flush();
-        } catch (const std::exception &e) {
-            backend_errors_.fetch_add(1, std::memory_order_relaxed);
-            report([&] {
-                return concat("coro_sink: the fallback sink threw from flush(): ", e.what());
-            });
-        } catch (...) {
-            backend_errors_.fetch_add(1, std::memory_order_relaxed);
-            report([] { return std::string("coro_sink: the fallback sink threw from flush()"); });
-        }
+        guarded_call([&] { options_.fallback_sink->flush(); },
+                     [&](const char *what) { fallback_failed("flush", what); });
     }
     flush_retry_ = failed && !synchronous;
     if (flush_retry_) throw worker_crash{};
@@ -596,6 +561,13 @@ void coro_core::sink_failed(const char *operation, const char *what) noexcept {
     backend_errors_.fetch_add(1, std::memory_order_relaxed);
     report(
         [&] { return concat("coro_sink: a wrapped sink threw from ", operation, "(): ", what); });
+}
+
+void coro_core::fallback_failed(const char *operation, const char *what) noexcept {
+    backend_errors_.fetch_add(1, std::memory_order_relaxed);
+    report([&] {
+        return concat("coro_sink: the fallback sink threw from ", operation, "(): ", what);
+    });
 }
 
 void coro_core::on_crash(time_point t) noexcept {

@@ -221,6 +221,8 @@ private:
     void leave_fallback() noexcept;
     void abandon_leftovers() noexcept;
     void sink_failed(const char *operation, const char *what) noexcept;
+    // The same for options_.fallback_sink.
+    void fallback_failed(const char *operation, const char *what) noexcept;
     void wait_a_little(unsigned &spins) const noexcept;
     // Reports the message `build()` returns; never throws (not even bad_alloc). While the
     // role holder has the wrapped sinks locked, its reports are deferred until the lock is

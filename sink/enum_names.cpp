@@ -1,5 +1,7 @@
-// enum_names.cpp - the text names of overflow_strategy, coro_driver and coro_worker_state.
+// enum_names.cpp - the text names of overflow_strategy, coro_driver, coro_worker_state and
+// coro_event_kind: every enum of the public API is named here and nowhere else.
 
+#include <spdlog/sinks/coro_sink_events.h>
 #include <spdlog/sinks/coro_sink_options.h>
 #include <spdlog/sinks/coro_sink_stats.h>
 
@@ -40,6 +42,24 @@ const char *to_string(coro_worker_state state) noexcept {
             return "backing_off";
         case coro_worker_state::fallback:
             return "fallback";
+    }
+    return "unknown";
+}
+
+const char *to_string(coro_event_kind kind) noexcept {
+    switch (kind) {
+        case coro_event_kind::overflow:
+            return "overflow";
+        case coro_event_kind::backend_error:
+            return "backend_error";
+        case coro_event_kind::restart:
+            return "restart";
+        case coro_event_kind::fallback:
+            return "fallback";
+        case coro_event_kind::recovery:
+            return "recovery";
+        case coro_event_kind::flush_timeout:
+            return "flush_timeout";
     }
     return "unknown";
 }

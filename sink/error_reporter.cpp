@@ -10,6 +10,19 @@ namespace spdlog {
 namespace sinks {
 namespace coro_detail {
 
+void write_error_line(const std::string &message, std::uint64_t suppressed) noexcept {
+    try {
+        const std::string line = suppressed == 0
+                                     ? concat("[*** LOG ERROR ***] [coro_sink] ", message, "\n")
+                                     : concat("[*** LOG ERROR ***] [coro_sink] ", message, " (",
+                                              suppressed, " more suppressed)\n");
+        std::fputs(line.c_str(), stderr);
+        std::fflush(stderr);
+    } catch (...) {
+        // Out of memory for the line: nothing is written.
+    }
+}
+
 void error_reporter::report(const std::string &message) noexcept {
     try {
         if (handler_) {
@@ -24,13 +37,9 @@ void error_reporter::report(const std::string &message) noexcept {
         }
         reported_once_ = true;
         last_report_ = now;
-        const std::string line = suppressed_ == 0
-                                     ? concat("[*** LOG ERROR ***] [coro_sink] ", message, "\n")
-                                     : concat("[*** LOG ERROR ***] [coro_sink] ", message, " (",
-                                              suppressed_, " more suppressed)\n");
+        const std::uint64_t suppressed = suppressed_;
         suppressed_ = 0;
-        std::fputs(line.c_str(), stderr);
-        std::fflush(stderr);
+        write_error_line(message, suppressed);
     } catch (...) {
         // Nothing sensible is left to do with an error about reporting an error.
     }

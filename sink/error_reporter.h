@@ -19,6 +19,12 @@ namespace spdlog {
 namespace sinks {
 namespace coro_detail {
 
+// Writes spdlog's default error line, "[*** LOG ERROR ***] [coro_sink] <message>", on stderr
+// and flushes it; with `suppressed` > 0 it says how many reports were suppressed before it.
+// The one place this line is made. Blocks: on stderr. Allocates: the line. Throws: never.
+// Threads: any.
+void write_error_line(const std::string &message, std::uint64_t suppressed = 0) noexcept;
+
 class error_reporter {
 public:
     using clock_fn = std::function<std::chrono::steady_clock::time_point()>;

@@ -15,6 +15,7 @@
 // outstanding or running, and a running one re-arms from what it finds.
 
 #include "coro_core.h"
+#include "guarded_call.h"
 #include "worker_role.h"
 
 #include "text.h"
@@ -84,18 +85,18 @@ void coro_core::request_resume(std::int64_t want, time_point t) noexcept {
         // the sink.
         if (outstanding <= want && link_->refs.load(std::memory_order_acquire) > 1) return;
     } while (!scheduled_at_.compare_exchange_weak(outstanding, want, std::memory_order_seq_cst));
-    try {
-        options_.scheduler(coro_resume(link_),
-                           std::chrono::nanoseconds(std::max<std::int64_t>(0, want - ticks(t))));
-    } catch (const std::exception &e) {
-        // Let the next edge (or flush) ask again rather than trust a resumption that was
-        // never queued.
-        scheduled_at_.store(std::numeric_limits<std::int64_t>::max(), std::memory_order_seq_cst);
-        report([&] { return concat("coro_sink: the scheduler threw: ", e.what()); });
-    } catch (...) {
-        scheduled_at_.store(std::numeric_limits<std::int64_t>::max(), std::memory_order_seq_cst);
-        report([] { return std::string("coro_sink: the scheduler threw"); });
-    }
+    guarded_call(
+        [&] {
+            options_.scheduler(coro_resume(link_), std::chrono::nanoseconds(
+                                                       std::max<std::int64_t>(0, want - ticks(t))));
+        },
+        [&](const char *what) {
+            // Let the next edge (or flush) ask again rather than trust a resumption that
+            // was never queued.
+            scheduled_at_.store(std::numeric_limits<std::int64_t>::max(),
+                                std::memory_order_seq_cst);
+            report([&] { return concat("coro_sink: the scheduler threw: ", what); });
+        });
 }
 
 void coro_core::resume_from_loop() noexcept {

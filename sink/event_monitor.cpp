@@ -6,30 +6,13 @@
 // producer that dropped a message, and on any thread that gives up the worker role.
 
 #include "coro_core.h"
+#include "guarded_call.h"
 #include "worker_role.h"
 
 #include "text.h"
 
 namespace spdlog {
 namespace sinks {
-
-const char *to_string(coro_event_kind kind) noexcept {
-    switch (kind) {
-        case coro_event_kind::overflow:
-            return "overflow";
-        case coro_event_kind::backend_error:
-            return "backend_error";
-        case coro_event_kind::restart:
-            return "restart";
-        case coro_event_kind::fallback:
-            return "fallback";
-        case coro_event_kind::recovery:
-            return "recovery";
-        case coro_event_kind::flush_timeout:
-            return "flush_timeout";
-    }
-    return "unknown";
-}
 
 namespace coro_detail {
 
@@ -79,13 +62,11 @@ void coro_core::deliver_event(coro_event_kind kind) noexcept {
     event.stats = stats();
     const coro_core *const outer = tls_delivering;
     tls_delivering = this;
-    try {
-        options_.on_event(event);
-    } catch (const std::exception &e) {
-        report([&] { return concat("coro_sink: the on_event handler threw: ", e.what()); });
-    } catch (...) {
-        report([] { return std::string("coro_sink: the on_event handler threw"); });
-    }
+    guarded_call(
+        [&] { options_.on_event(event); },
+        [&](const char *what) {
+            report([&] { return concat("coro_sink: the on_event handler threw: ", what); });
+        });
     tls_delivering = outer;
 }
 

@@ -24,12 +24,12 @@
 // test that moves its clock is noticed promptly.
 
 #include "coro_core.h"
+#include "error_reporter.h"
 #include "worker_role.h"
 
 #include "text.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <string>
 
 #if defined(__linux__)
@@ -224,7 +224,7 @@ bool coro_core::stop_thread(std::chrono::milliseconds grace) noexcept {
         if (handler) {
             handler(message);
         } else {
-            std::fputs(("[*** LOG ERROR ***] [coro_sink] " + message + "\n").c_str(), stderr);
+            write_error_line(message);
         }
     } catch (...) {
     }
