@@ -5,6 +5,10 @@
 // narrative through this one function, so they build against every spdlog the library
 // supports (fmt::print does not exist in the std::format mode).
 //
+// With std::format, spdlog::format_string_t is std::format_string where the standard library
+// has a complete one (__cpp_lib_format >= 202207), else a plain std::string_view (GCC 14 in
+// C++20 mode): the text is formatted with vformat, as spdlog's logger does, so both work.
+//
 // Blocks: on stdout. Allocates: the formatted line. Throws: what formatting throws.
 // Threads: as std::fwrite on stdout.
 
@@ -14,13 +18,24 @@
 
 #include <cstdio>
 #include <string>
-#include <utility>
+#include <string_view>
+#include <type_traits>
 
 namespace example {
 
 template <typename... Args>
 void print(spdlog::format_string_t<Args...> format, Args &&...args) {
-    const std::string text = spdlog::fmt_lib::format(format, std::forward<Args>(args)...);
+#if defined(SPDLOG_USE_STD_FORMAT)
+    std::string_view text_format;
+    if constexpr (std::is_convertible_v<decltype(format), std::string_view>) {
+        text_format = format;
+    } else {
+        text_format = format.get();
+    }
+    const std::string text = std::vformat(text_format, std::make_format_args(args...));
+#else
+    const std::string text = fmt::vformat(format, fmt::make_format_args(args...));
+#endif
     std::fwrite(text.data(), 1, text.size(), stdout);
 }
 
