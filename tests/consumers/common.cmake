@@ -16,6 +16,9 @@
 #   SPDLOG_VERSION, SPDLOG_STD_FORMAT (0|1), SPDLOG_LIBRARY (a file, or none)
 #                 the spdlog the build used; the consumer checks it runs that one (see
 #                 consumer.cpp). Empty: not checked (a parent project's spdlog).
+#   SPDLOG_HEADER_ONLY  the build used spdlog::spdlog_header_only (ON/OFF): so does the
+#                 add_subdirectory consumer, and the .pc then carries spdlog's flags instead
+#                 of `Requires: spdlog`
 #   SPDLOG_DIR    that spdlog's CMake package directory (its spdlog.pc is looked up from it)
 #   TOOLCHAIN_FILE, EMULATOR, EXE_SUFFIX, EXE_LINKER_FLAGS
 #                 of a cross build (scripts/mingw.sh): the consumer projects use the same
@@ -98,6 +101,9 @@ function(consumer_cmake_project name project_dir exe_var)
         "set(CMAKE_EXE_LINKER_FLAGS \"${EXE_LINKER_FLAGS} ${SANITIZE_FLAGS}\" CACHE STRING \"\")\n"
         "set(CMAKE_FIND_PACKAGE_NO_PACKAGE_REGISTRY ON CACHE BOOL \"\")\n"
         "set(SPDLOG_CORO_VERSION \"${VERSION}\" CACHE STRING \"\")\n")
+    if(SPDLOG_HEADER_ONLY)
+        file(APPEND "${init}" "set(SPDLOG_CORO_SPDLOG_HEADER_ONLY ON CACHE BOOL \"\")\n")
+    endif()
     if(TOOLCHAIN_FILE)
         file(APPEND "${init}" "set(CMAKE_TOOLCHAIN_FILE \"${TOOLCHAIN_FILE}\" CACHE FILEPATH \"\")\n")
     endif()
