@@ -18,6 +18,7 @@
 #include "fake_clock.h"
 #include "test_options_helper.h"
 #include "test_sink.h"
+#include "wait_until.h"
 
 #include <spdlog/details/os.h>
 #include <spdlog/logger.h>
@@ -76,17 +77,6 @@ coro_sink_options thread_options(std::size_t batch_size,
                                  const std::shared_ptr<fake_clock> &clock = nullptr,
                                  const std::shared_ptr<error_log> &errors = nullptr) {
     return test_options(coro_driver::thread, batch_size, 10000, clock, errors);
-}
-
-// Waits (in real time, bounded) until `pred` holds. Returns whether it does.
-template <typename Pred>
-bool wait_until(Pred pred, std::chrono::milliseconds timeout = 10000ms) {
-    const auto deadline = real_clock::now() + timeout;
-    while (!pred()) {
-        if (real_clock::now() > deadline) return pred();
-        std::this_thread::sleep_for(200us);  // paces the re-checks only
-    }
-    return true;
 }
 
 // Lets the worker thread evaluate its triggers many times: waits until the injected clock

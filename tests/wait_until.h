@@ -1,8 +1,9 @@
-// wait_until.h - waiting for a real condition outside the process, with a deadline.
+// wait_until.h - waiting for a real condition, with a deadline.
 //
-// For the tests that talk to real processes (tests/rsyslog_server.h): what they wait for
-// (a file reaching K lines, a child stopping) happens in another process, so there is no
-// clock to inject and nothing to be notified by. They poll the condition itself, never
+// For the tests that talk to real processes (tests/rsyslog_server.h) or real threads (the
+// thread driver's worker): what they wait for (a file reaching K lines, a child stopping, a
+// worker thread ending) happens elsewhere, so there is no clock to inject and nothing to be
+// notified by. They poll the condition itself, never
 // sleep for a guessed duration, and treat the deadline as a failure, not as the expected
 // way out: it is generous (tens of seconds) so that a slow or loaded machine only waits
 // longer, and a passing run never reaches it.
