@@ -120,7 +120,7 @@ endforeach()
 find_program(lintian lintian NO_CACHE)
 if(lintian)
     consumer_step("lintian --fail-on error,warning ${deb}"
-        "${lintian}" --fail-on error,warning --display-info --no-tag-display-limit "${deb}")
+        "${lintian}" --fail-on error,warning --display-info "${deb}")
 else()
     message(STATUS "no lintian: the .deb's Debian policy checks are not run here")
 endif()
