@@ -999,8 +999,15 @@ TEST_CASE("thread driver: a wrapped sink logging into its own logger does not de
         auto dropped = std::make_shared<gate>();
         const open_at_exit undrop(dropped);
         std::weak_ptr<spdlog::logger> weak_logger;
+#if defined(SPDLOG_CORO_TEST_SEES_THREADS)
+        const auto before = coro_sink_threads();
+        int tid = 0;
+#endif
         {
             auto sink = make_coro({out}, thread_options(1, nullptr, errors));
+#if defined(SPDLOG_CORO_TEST_SEES_THREADS)
+            tid = new_thread(before, coro_sink_threads());
+#endif
             auto logger = std::make_shared<spdlog::logger>("loopback-last", sink);
             weak_logger = logger;
             out->on_log([weak_logger, dropped](const recorded_msg &m) {
@@ -1021,6 +1028,12 @@ TEST_CASE("thread driver: a wrapped sink logging into its own logger does not de
         CHECK(out->payloads() ==
               std::vector<std::string>{"m1", "m2", "echo 1", "echo 2", "echo 3"});
         out->on_log(nullptr);
+#if defined(SPDLOG_CORO_TEST_SEES_THREADS)
+        // The detached thread ends too: none is left running into the next test or into
+        // process exit (where, on Windows, its thread_local destructors raced the exit).
+        REQUIRE(tid != 0);
+        CHECK(wait_until([&] { return !thread_alive(tid); }));
+#endif
     }
 }
 
