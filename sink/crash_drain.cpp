@@ -11,7 +11,6 @@
 
 #include "coro_core.h"
 #include "crash_registry.h"
-#include "worker_role.h"
 
 #include "text.h"
 
@@ -80,109 +79,75 @@ std::size_t drain_all(real_clock::time_point start,
 
 std::size_t coro_core::crash_drain(time_point write_until, bool dying) noexcept {
     std::size_t written = 0;
-    try {
-        if (held_by_this_thread()) {
-            // This thread is inside this sink's worker: in a wrapped sink (the crash happened
-            // there), a flush, or the error handler. The wrapped sinks' lock may be held
-            // further up this stack, and current_ is in use there: only the fallback sink
-            // and the ring are safe to touch.
-            if (!options_.fallback_sink) return 0;
-            if (dying && has_current_) {
-                // The message the crashed sink was given (or a parked one). The process
-                // will not return to it, so it is not counted: the stack above would.
-                try {
-                    options_.fallback_sink->log(current_.view());
-                    ++written;
-                } catch (...) {
-                    backend_errors_.fetch_add(1, std::memory_order_relaxed);
-                }
-            }
-            queued_message message;
-            const std::uint64_t target = ring_.tail();
-            unsigned spins = 0;
-            while (real_clock::now() < write_until) {
-                if (!ring_.pop(&message)) {
-                    if (ring_.head() >= target) break;
-                    message_ring::backoff(spins++);  // a producer is still copying it in
-                    continue;
-                }
-                const bool routed = route_to_fallback(message.view());
-                message.clear();
-                count_done(routed ? 1 : 0, routed ? 0 : 1, true);
-                if (routed) ++written;
-            }
-            try {
-                options_.fallback_sink->flush();
-            } catch (...) {
-                backend_errors_.fetch_add(1, std::memory_order_relaxed);
-            }
-            return written;
-        }
-
-        // Another thread may be writing a batch (the worker thread, a producer running a
-        // cooperative step): wait for it, on real time. try_acquire_role, not
-        // acquire_role_until: that one reads the injected clock.
+    // Everything queued when the drain starts is waited for (a producer may be in the
+    // middle of copying its message in); later messages are written if present.
+    const auto drain = [&](message_in_hand &hand, delivery_policy policy) {
+        const std::uint64_t target = ring_.tail();
         unsigned spins = 0;
-        while (!try_acquire_role()) {
-            if (real_clock::now() >= write_until) {
-                report([&] {
-                    return concat(
-                        "coro_sink crash drain: another thread kept the worker until the "
-                        "deadline; ",
-                        queued_.load(std::memory_order_relaxed), " queued messages not written");
-                });
-                return 0;
+        while (real_clock::now() < write_until) {
+            const delivered outcome = hand.deliver_next(policy);
+            if (outcome == delivered::nothing) {
+                if (ring_.head() >= target) return true;
+                message_ring::backoff(spins++);  // a producer is still copying it in
+                continue;
             }
-            wait_a_little(spins);
+            if (outcome != delivered::lost) ++written;
         }
-        role_scope role(*this, /*quiet=*/true);
-        bool out_of_time = false;
-        {
-            deferred_reports reports(*this);
-            sinks_lock lock(*this);
-            // Everything queued when the drain starts is waited for (a producer may be in
-            // the middle of copying its message in); later messages are written if present.
-            const std::uint64_t target = ring_.tail();
-            unsigned copy_spins = 0;
-            for (;;) {
-                if (real_clock::now() >= write_until) {
-                    out_of_time = true;
-                    break;
-                }
-                if (!has_current_) {
-                    if (!ring_.pop(&current_)) {
-                        if (ring_.head() >= target) break;
-                        message_ring::backoff(copy_spins++);
-                        continue;
-                    }
-                    has_current_ = true;
-                    current_retry_ = false;
-                    current_pending_.clear();
-                }
-                // A parked message (a wrapped sink failed it before) goes only to the sinks
-                // that failed: each wrapped sink still gets each message at most once.
-                const details::log_msg msg = current_.view();
-                const bool processed =
-                    deliver(msg, current_retry_, current_pending_) || route_to_fallback(msg);
-                if (current_retry_) retry_stamp_.store(no_stamp, std::memory_order_relaxed);
-                current_.clear();
-                has_current_ = false;
-                count_done(processed ? 1 : 0, processed ? 0 : 1, true);
-                if (processed) ++written;
-            }
+        return false;
+    };
+    if (role_.held_by_this_thread()) {
+        // This thread is inside this sink's worker: in a wrapped sink (the crash happened
+        // there), a flush, or the error handler. The wrapped sinks' lock may be held further
+        // up this stack, and the hand is in use there: only the fallback sink and the ring
+        // are safe to touch.
+        if (!sinks_.has_fallback()) return 0;
+        if (dying && hand_.holding()) {
+            // The message the crashed sink was given (or a parked one). The process will not
+            // return to it, so it is not counted: the stack above would.
+            const details::log_msg msg = hand_.message().view();
+            if (sinks_.fallback_quietly(&msg)) ++written;
         }
-        // Always, even past the write deadline: what the worker wrote earlier may still sit
-        // in a wrapped sink's buffer.
-        flush_wrapped(true);
-        if (out_of_time) {
-            report([&] {
-                return concat("coro_sink crash drain: out of time with ",
-                              queued_.load(std::memory_order_relaxed), " message(s) still queued");
+        message_in_hand spare(ring_, counts_, sinks_, message_in_hand::spare_t{});
+        drain(spare, delivery_policy::fallback_only);
+        sinks_.fallback_quietly(nullptr);
+        return written;
+    }
+    // Another thread may be writing a batch (the worker thread, a producer running a
+    // cooperative step): wait for it, on real time. try_acquire, not acquire_until: that
+    // one reads the injected clock.
+    unsigned spins = 0;
+    while (!role_.try_acquire()) {
+        if (real_clock::now() >= write_until) {
+            reports_.report([&] {
+                return concat(
+                    "coro_sink crash drain: another thread kept the worker until the "
+                    "deadline; ",
+                    counts_.queued(std::memory_order_relaxed), " queued messages not written");
             });
+            return 0;
         }
+        worker_role::wait_a_little(spins);
+    }
+    role_scope role(*this, /*quiet=*/true);
+    bool in_time = false;
+    {
+        sink_reports::deferral deferred(reports_);
+        wrapped_sinks::lock lock(sinks_);
+        // A parked message (a wrapped sink failed it before) goes only to the sinks that
+        // failed: each wrapped sink still gets each message at most once.
+        in_time = drain(hand_, delivery_policy::wrapped_or_fallback);
+    }
+    // Always, even past the write deadline: what the worker wrote earlier may still sit in
+    // a wrapped sink's buffer.
+    try {
+        flush_wrapped(true);  // synchronous: reports failures, never throws
     } catch (...) {
-        // flush_wrapped(true) and the fallback sink's flush report their own failures; a
-        // wrapped sink's exception never gets here. Nothing else is left to do.
+    }
+    if (!in_time) {
+        reports_.report([&] {
+            return concat("coro_sink crash drain: out of time with ",
+                          counts_.queued(std::memory_order_relaxed), " message(s) still queued");
+        });
     }
     return written;
 }

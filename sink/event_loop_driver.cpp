@@ -1,38 +1,49 @@
 // event_loop_driver.cpp - coro_driver::event_loop: the application's loop runs the worker.
 //
-// The sink hands coro_resume objects to the user's scheduler; each one reaches the core
-// through a loop_link, a small reference-counted object that outlives the core: when the
-// sink is destroyed it nulls the link's core pointer (waiting for a resumption that is
+// The sink hands coro_resume objects to the user's scheduler; each one reaches the driver
+// through a loop_link, a small reference-counted object that outlives the sink: when the
+// sink is closed it nulls the link's driver pointer (waiting for a resumption that is
 // running), so resumptions still queued in the loop become no-ops instead of touching
 // freed memory.
 //
+// Edges: the same as the thread driver's, plus the new message's flush deadline: nothing
+// polls here, so the loop must be asked for the time trigger too. From batch_size on, every
+// message checks (two loads, no write, while a resumption is outstanding), so a resumption
+// the loop dropped is replaced even though the depth never passes an edge again.
+//
 // No lost resumption (Dekker style, every operation seq_cst): a resumption first stores
-// scheduled_at_ = max ("none outstanding"), and after its step reads queued_. A producer
-// reserves its place (a CAS on queued_), and on an edge reads scheduled_at_. Either the
-// resumption's read sees the new message (and it asks for the next resumption), or the
-// producer's read sees max (and it asks). The edges are depth 1 (the message's flush
-// deadline) and depth batch_size (a ready batch); between them a resumption is always
-// outstanding or running, and a running one re-arms from what it finds.
+// scheduled_at_ = max ("none outstanding"), and after its step reads the queue depth
+// (coro_core::next_work). A producer reserves its place (a CAS in ledger::reserve), and on
+// an edge reads scheduled_at_. Either the resumption's read sees the new message (and it
+// asks for the next resumption), or the producer's read sees max (and it asks). Between the
+// edges (depth 1 and batch_size) a resumption is always outstanding or running, and a
+// running one re-arms from what it finds.
 
-#include "coro_core.h"
+#include "event_loop_driver.h"
+
 #include "guarded_call.h"
-#include "worker_role.h"
-
 #include "text.h"
 
 #include <spdlog/sinks/coro_event_loop.h>
+
+#include <algorithm>
+#include <mutex>
 
 namespace spdlog {
 namespace sinks {
 namespace coro_detail {
 
 struct loop_link {
-    explicit loop_link(coro_core &c) noexcept
-        : core(&c) {}
-    std::atomic<std::size_t> refs{1};  // the core's own reference, plus one per coro_resume
-    std::mutex mutex;                  // held while a resumption runs, and to detach the core
-    coro_core *core;                   // guarded by mutex; null once the sink is closing
+    loop_link(event_loop_driver &d, const worker_role &r) noexcept
+        : driver(&d),
+          role(&r) {}
+    std::atomic<std::size_t> refs{1};  // the driver's own reference, plus one per coro_resume
+    std::mutex mutex;                  // held while a resumption runs, and to detach
+    event_loop_driver *driver;         // guarded by mutex; null once the sink is closing
+    const worker_role *const role;     // the sink's worker role (identity only)
     bool again = false;                // guarded by mutex: a resumption ran inline, see below
+
+    coro_resume make_resume() noexcept { return coro_resume(this); }
 };
 
 namespace {
@@ -43,19 +54,16 @@ thread_local loop_link *tls_running_link = nullptr;
 void release(loop_link *link) noexcept {
     if (link->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete link;
 }
-}  // namespace
-
-loop_link *make_loop_link(coro_core &core) { return new loop_link(core); }
 
 void run_resumption(loop_link &link) noexcept {
     // Run inline (an inline scheduler) by a thread inside this sink's own worker step, for
     // example a wrapped sink logging from its flush(): that thread may hold the wrapped
     // sinks' lock, so taking link.mutex here would invert the lock order (link, role, sinks)
     // against a resumption on another thread. The role holder asks again when it gives the
-    // role up (resume_after_role_); its core is alive while it holds the role.
+    // role up; its driver is alive while it holds the role.
     for (const held_role *r = tls_held_roles; r != nullptr; r = r->outer) {
-        if (r->core->link_ == &link) {
-            r->core->resume_after_role_.store(true, std::memory_order_seq_cst);
+        if (r->role == link.role) {
+            link.driver->resume_after_role();
             return;
         }
     }
@@ -70,99 +78,97 @@ void run_resumption(loop_link &link) noexcept {
     tls_running_link = &link;
     do {
         link.again = false;
-        if (link.core != nullptr) link.core->resume_from_loop();
-    } while (link.again && link.core != nullptr);
+        if (link.driver != nullptr) link.driver->resume();
+    } while (link.again && link.driver != nullptr);
     tls_running_link = outer;
 }
+}  // namespace
 
-void coro_core::request_resume(std::int64_t want, time_point t) noexcept {
+event_loop_driver::event_loop_driver(coro_core &core)
+    : inline_driver(core, false),
+      link_(new loop_link(*this, core.role())) {}
+
+event_loop_driver::~event_loop_driver() { detach(); }
+
+void event_loop_driver::queued(std::size_t depth, time_point stamp) noexcept {
+    if (depth >= core_.options().batch_size) {
+        request_resume(ticks(stamp), stamp);
+    } else if (depth == 1) {
+        request_resume(ticks(after(stamp, core_.options().flush_interval)), stamp);
+    }
+}
+
+void event_loop_driver::request_resume(std::int64_t want, time_point t) noexcept {
     if (link_ == nullptr) return;
     std::int64_t outstanding = scheduled_at_.load(std::memory_order_seq_cst);
     do {
         // An earlier resumption will see to it, if it still exists: the link counts every
-        // coro_resume alive besides the core's own reference, so one the loop dropped
+        // coro_resume alive besides the driver's own reference, so one the loop dropped
         // without running it (a destroyed io_context, a cancelled timer) does not strand
         // the sink.
         if (outstanding <= want && link_->refs.load(std::memory_order_acquire) > 1) return;
     } while (!scheduled_at_.compare_exchange_weak(outstanding, want, std::memory_order_seq_cst));
     guarded_call(
         [&] {
-            options_.scheduler(coro_resume(link_), std::chrono::nanoseconds(
-                                                       std::max<std::int64_t>(0, want - ticks(t))));
+            core_.options().scheduler(
+                link_->make_resume(),
+                std::chrono::nanoseconds(std::max<std::int64_t>(0, want - ticks(t))));
         },
         [&](const char *what) {
             // Let the next edge (or flush) ask again rather than trust a resumption that
             // was never queued.
             scheduled_at_.store(std::numeric_limits<std::int64_t>::max(),
                                 std::memory_order_seq_cst);
-            report([&] { return concat("coro_sink: the scheduler threw: ", what); });
+            core_.reports().report(
+                [&] { return concat("coro_sink: the scheduler threw: ", what); });
         });
 }
 
-void coro_core::resume_from_loop() noexcept {
+void event_loop_driver::resume() noexcept {
     scheduled_at_.store(std::numeric_limits<std::int64_t>::max(), std::memory_order_seq_cst);
-    if (held_by_this_thread()) {
+    if (core_.role().held_by_this_thread()) {
         // Run inline from inside our own step (a wrapped sink or the error handler logged
         // into this sink during flush() or poll()): the holder asks again when it gives up
         // the role.
-        resume_after_role_.store(true, std::memory_order_seq_cst);
+        resume_after_role();
         return;
     }
-    if (!try_acquire_role()) {
+    if (!core_.role().try_acquire()) {
         // flush(), poll() or a blocked producer on another thread is running the worker; it
         // may leave work behind that no edge will announce. It asks again when it gives up
         // the role, and in case it gave it up just before it could see the flag, look again
         // shortly too (a pacing delay only).
-        resume_after_role_.store(true, std::memory_order_seq_cst);
-        const time_point t = now();
+        resume_after_role();
+        const time_point t = core_.now();
         request_resume(ticks(after(t, std::chrono::milliseconds(1))), t);
         return;
     }
-    std::int64_t want = std::numeric_limits<std::int64_t>::max();
+    time_point want = time_point::max();
     {
-        role_scope role(*this);
-        step(now());
-        want = next_resume_at(now());
+        coro_core::role_scope role(core_);
+        core_.step(core_.now());
+        const time_point t = core_.now();
+        const coro_core::work_due work = core_.next_work(t);
+        want = work.step_now ? t : work.at;
     }
     // Outside the role: the scheduler may run the next resumption inline.
-    if (want != std::numeric_limits<std::int64_t>::max()) request_resume(want, now());
+    if (want != time_point::max()) request_resume(ticks(want), core_.now());
 }
 
-std::int64_t coro_core::next_resume_at(time_point t) const noexcept {
-    std::int64_t want = std::numeric_limits<std::int64_t>::max();
-    const time_point events = next_event_due();
-    if (events != time_point::max()) want = ticks(events);
-    // seq_cst: the read of the Dekker pair in the file comment.
-    if (queued_.load(std::memory_order_seq_cst) == 0 && !flush_retry_) return want;
-    if (state_.load(std::memory_order_relaxed) == coro_worker_state::backing_off) {
-        return std::min(want, restart_at_.load(std::memory_order_relaxed));
-    }
-    if (due(t) != trigger::none) return ticks(t);
-    if (const auto oldest = ring_.oldest_stamp()) {
-        const time_point queued_at(
-            std::chrono::duration_cast<clock::duration>(std::chrono::nanoseconds(*oldest)));
-        return std::min(want, ticks(after(queued_at, options_.flush_interval)));
-    }
-    // Messages reserved but still being copied in by their producers: the one that took the
-    // queue from empty asks for its own deadline, but look again soon in case it did so
-    // before this resumption cleared scheduled_at_.
-    return std::min(want, ticks(after(t, std::chrono::milliseconds(1))));
-}
-
-void coro_core::resume_after_role_released() noexcept {
+void event_loop_driver::role_released() noexcept {
     if (link_ == nullptr || !resume_after_role_.load(std::memory_order_relaxed)) return;
     if (!resume_after_role_.exchange(false, std::memory_order_acq_rel)) return;
-    const time_point t = now();
+    const time_point t = core_.now();
     request_resume(ticks(t), t);
 }
 
-void coro_core::detach_loop() noexcept {
+void event_loop_driver::detach() noexcept {
     if (link_ == nullptr) return;
     if (tls_running_link == link_) {
-        link_->core = nullptr;  // destroyed from inside its own resumption: we hold the lock
+        link_->driver = nullptr;  // closed from inside its own resumption: we hold the lock
     } else {
         std::lock_guard<std::mutex> lock(link_->mutex);
-        link_->core = nullptr;
+        link_->driver = nullptr;
     }
     release(link_);
     link_ = nullptr;
