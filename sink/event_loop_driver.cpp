@@ -33,6 +33,9 @@ struct loop_link {
     std::mutex mutex;                  // held while a resumption runs, and to detach the core
     coro_core *core;                   // guarded by mutex; null once the sink is closing
     bool again = false;                // guarded by mutex: a resumption ran inline, see below
+    // A new reference to this link for the user's scheduler; coro_resume's constructor is
+    // private, so the library is the only source of them.
+    coro_resume resumption() noexcept { return coro_resume(this); }
 };
 
 namespace {
@@ -87,8 +90,8 @@ void coro_core::request_resume(std::int64_t want, time_point t) noexcept {
     } while (!scheduled_at_.compare_exchange_weak(outstanding, want, std::memory_order_seq_cst));
     guarded_call(
         [&] {
-            options_.scheduler(coro_resume(link_), std::chrono::nanoseconds(
-                                                       std::max<std::int64_t>(0, want - ticks(t))));
+            const auto delay = std::chrono::nanoseconds(std::max<std::int64_t>(0, want - ticks(t)));
+            options_.scheduler(link_->resumption(), delay);
         },
         [&](const char *what) {
             // Let the next edge (or flush) ask again rather than trust a resumption that
