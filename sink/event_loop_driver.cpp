@@ -42,8 +42,9 @@ struct loop_link {
     event_loop_driver *driver;         // guarded by mutex; null once the sink is closing
     const worker_role *const role;     // the sink's worker role (identity only)
     bool again = false;                // guarded by mutex: a resumption ran inline, see below
-
-    coro_resume make_resume() noexcept { return coro_resume(this); }
+    // A new reference to this link for the user's scheduler; coro_resume's constructor is
+    // private, so the library is the only source of them.
+    coro_resume resumption() noexcept { return coro_resume(this); }
 };
 
 namespace {
@@ -110,9 +111,8 @@ void event_loop_driver::request_resume(std::int64_t want, time_point t) noexcept
     } while (!scheduled_at_.compare_exchange_weak(outstanding, want, std::memory_order_seq_cst));
     guarded_call(
         [&] {
-            core_.options().scheduler(
-                link_->make_resume(),
-                std::chrono::nanoseconds(std::max<std::int64_t>(0, want - ticks(t))));
+            const auto delay = std::chrono::nanoseconds(std::max<std::int64_t>(0, want - ticks(t)));
+            core_.options().scheduler(link_->resumption(), delay);
         },
         [&](const char *what) {
             // Let the next edge (or flush) ask again rather than trust a resumption that

@@ -57,10 +57,12 @@ public:
     coro_resume &operator=(coro_resume other) noexcept;
     ~coro_resume();
 
-    // Used by the sink. Takes a reference on `link`. Never blocks, allocates or throws.
+private:
+    // Only the library makes one: the link hands them out (loop_link::resumption()).
+    friend struct coro_detail::loop_link;
+    // Takes a reference on `link`. Never blocks, allocates or throws.
     explicit coro_resume(coro_detail::loop_link *link) noexcept;
 
-private:
     coro_detail::loop_link *link_;
 };
 

@@ -68,97 +68,109 @@ struct coro_core_deleter {
     void operator()(coro_core *core) const noexcept;
 };
 using coro_core_ptr = std::unique_ptr<coro_core, coro_core_deleter>;
-
-coro_core_ptr make_coro_core(std::vector<sink_ptr> sinks,
-                             coro_sink_options options,
-                             bool thread_safe);
-void core_log(coro_core &core, const details::log_msg &msg) noexcept;
-void core_flush(coro_core &core) noexcept;
-bool core_flush_for(coro_core &core, std::chrono::milliseconds timeout) noexcept;
-std::size_t core_poll(coro_core &core) noexcept;
-void core_set_pattern(coro_core &core, const std::string &pattern);
-void core_set_formatter(coro_core &core, std::unique_ptr<spdlog::formatter> formatter);
-void core_add_sink(coro_core &core, sink_ptr sink);
-void core_remove_sink(coro_core &core, const sink_ptr &sink);
-void core_set_sinks(coro_core &core, std::vector<sink_ptr> sinks);
-std::vector<sink_ptr> core_sinks(const coro_core &core);
-coro_sink_stats core_stats(const coro_core &core) noexcept;
-const coro_sink_options &core_options(const coro_core &core) noexcept;
 }  // namespace coro_detail
 
-template <typename Mutex>
-class coro_sink : public sink {
+// The whole API of coro_sink, compiled into the library (sink/coro_sink_base.cpp);
+// coro_sink<Mutex> below only chooses whether it is thread-safe. Use coro_sink_mt or
+// coro_sink_st; a coro_sink_base& or shared_ptr<coro_sink_base> takes either.
+// Every contract ends with Blocks / Allocates / Throws / Threads. "Threads: any" holds for a
+// thread-safe sink (coro_sink_mt); a coro_sink_st takes one call at a time, whatever it is.
+// Export: like the rest of the library, no symbol is marked; a shared build relies on the
+// default visibility (ELF), and on Windows the library is built static only.
+class coro_sink_base : public sink {
 public:
-    // Wraps `sinks` (none may be null; the vector may be empty and filled with add_sink).
-    // Validates `options` and throws spdlog_ex naming the field, its value and the valid
-    // range when one is invalid. Allocates the whole queue up front
-    // (options.max_queue_size slots). Any thread.
-    explicit coro_sink(std::vector<sink_ptr> sinks, coro_sink_options options = {})
-        : core_(coro_detail::make_coro_core(
-              std::move(sinks), std::move(options), !std::is_same_v<Mutex, details::null_mutex>)) {}
-
     // Writes everything still queued and flushes the wrapped sinks, bounded by
     // options().flush_timeout; what it cannot write in that time goes to fallback_sink or
-    // is reported through the error handler. Never throws. Blocks up to flush_timeout.
-    ~coro_sink() override = default;
+    // is reported through the error handler.
+    // Blocks: up to flush_timeout. Allocates: only what the wrapped sinks, fallback_sink and
+    // error reports do. Throws: never. Threads: any.
+    ~coro_sink_base() override;
 
-    coro_sink(const coro_sink &) = delete;
-    coro_sink &operator=(const coro_sink &) = delete;
+    coro_sink_base(const coro_sink_base &) = delete;
+    coro_sink_base &operator=(const coro_sink_base &) = delete;
 
-    // Copies the message into the queue. Never throws; never blocks except under
-    // overflow_strategy::block with a full queue. No allocation in steady state (only a
-    // message whose logger name + payload exceed the slot's inline room is copied to the
-    // heap). With the cooperative driver, runs one worker step inline when a trigger is due
-    // and no other thread is running the worker. Any thread (coro_sink_mt).
-    void log(const details::log_msg &msg) override { coro_detail::core_log(*core_, msg); }
+    // Copies the message into the queue. With the cooperative driver, also runs one worker
+    // step inline (the wrapped sinks' I/O on this thread) when a trigger is due and no other
+    // thread is running the worker.
+    // Blocks: only under overflow_strategy::block with a full queue (until there is room, or
+    // block_timeout when set); the cooperative driver's inline step does the wrapped sinks'
+    // I/O. Allocates: not in steady state; only a message whose logger name + payload
+    // exceed the slot's inline room is copied to the heap. Throws: never. Threads: any.
+    void log(const details::log_msg &msg) override;
 
     // Writes everything queued before the call, then flushes the wrapped sinks, within
     // options().flush_timeout. On timeout: stops, counts flush_timeouts, warns through the
-    // error handler; the rest is written later. Blocks; never throws. Any thread.
-    void flush() override { coro_detail::core_flush(*core_); }
+    // error handler; the rest is written later.
+    // Blocks: up to flush_timeout (plus one wrapped-sink call in progress). Allocates: only
+    // what the wrapped sinks and error reports do. Throws: never. Threads: any.
+    void flush() override;
 
     // Like flush() with an explicit bound. Returns true when everything queued before the
-    // call was written and the wrapped sinks flushed within `timeout`. Blocks up to
-    // `timeout` (plus one wrapped-sink call in progress); never throws. Any thread.
-    bool flush_for(std::chrono::milliseconds timeout) {
-        return coro_detail::core_flush_for(*core_, timeout);
-    }
+    // call was written and the wrapped sinks flushed within `timeout`.
+    // Blocks: up to `timeout` (plus one wrapped-sink call in progress). Allocates: only what
+    // the wrapped sinks and error reports do. Throws: never. Threads: any.
+    bool flush_for(std::chrono::milliseconds timeout);
 
     // The application's yield point: resumes the worker once. It writes at most one batch,
     // and only if a trigger is due (or a crashed worker's backoff has expired). Returns how
-    // many messages it wrote. Returns 0 at once when another thread is running the worker.
-    // Never throws; does the wrapped sinks' I/O on the calling thread. Any thread.
-    std::size_t poll() { return coro_detail::core_poll(*core_); }
+    // many messages it wrote; 0 at once when another thread is running the worker.
+    // Blocks: for the wrapped sinks' I/O, done on the calling thread; never waits for
+    // another thread. Allocates: only what the wrapped sinks and error reports do, and a
+    // restarted worker's coroutine frame. Throws: never. Threads: any.
+    std::size_t poll();
 
-    // A snapshot of the counters; exact at quiescent points. Never blocks or throws.
-    // Any thread.
-    coro_sink_stats stats() const { return coro_detail::core_stats(*core_); }
+    // A snapshot of the counters; exact at quiescent points.
+    // Blocks: never. Allocates: never. Throws: never. Threads: any.
+    coro_sink_stats stats() const;
 
-    // The validated options the sink runs with. Any thread.
-    const coro_sink_options &options() const { return coro_detail::core_options(*core_); }
+    // The validated options the sink runs with.
+    // Blocks: never. Allocates: never. Throws: never. Threads: any.
+    const coro_sink_options &options() const;
 
     // Forwarded to every wrapped sink (each gets its own formatter clone), like dist_sink.
-    // Waits for a batch being written to finish. Any thread.
-    void set_pattern(const std::string &pattern) override {
-        coro_detail::core_set_pattern(*core_, pattern);
-    }
-    void set_formatter(std::unique_ptr<spdlog::formatter> sink_formatter) override {
-        coro_detail::core_set_formatter(*core_, std::move(sink_formatter));
-    }
+    // Blocks: waits for a batch being written to finish. Allocates: the formatter and its
+    // clones. Throws: what building the formatter and the wrapped sinks' set_formatter
+    // throw. Threads: any.
+    void set_pattern(const std::string &pattern) override;
+    void set_formatter(std::unique_ptr<spdlog::formatter> sink_formatter) override;
 
-    // Manage the wrapped sinks, like dist_sink. add_sink throws spdlog_ex on a null sink.
-    // Messages already queued go to the sinks present when they are written. Wait for a
-    // batch being written to finish. Any thread.
-    void add_sink(sink_ptr sub_sink) { coro_detail::core_add_sink(*core_, std::move(sub_sink)); }
-    void remove_sink(const sink_ptr &sub_sink) { coro_detail::core_remove_sink(*core_, sub_sink); }
-    void set_sinks(std::vector<sink_ptr> sinks) {
-        coro_detail::core_set_sinks(*core_, std::move(sinks));
-    }
-    // A copy of the wrapped sinks. Any thread.
-    std::vector<sink_ptr> sinks() const { return coro_detail::core_sinks(*core_); }
+    // Manage the wrapped sinks, like dist_sink. Messages already queued go to the sinks
+    // present when they are written.
+    // Blocks: waits for a batch being written to finish. Allocates: room in the sink list
+    // (add_sink, set_sinks).
+    // Throws: spdlog_ex on a null sink (add_sink, set_sinks; nothing is changed then),
+    // std::bad_alloc. Threads: any.
+    void add_sink(sink_ptr sub_sink);
+    void remove_sink(const sink_ptr &sub_sink);
+    void set_sinks(std::vector<sink_ptr> sinks);
+
+    // A copy of the wrapped sinks.
+    // Blocks: waits for a batch being written to finish. Allocates: the copy. Throws:
+    // std::bad_alloc only. Threads: any.
+    std::vector<sink_ptr> sinks() const;
+
+protected:
+    // Wraps `sinks` (none may be null; the vector may be empty and filled with add_sink),
+    // with `options`, validated here. `thread_safe` false skips the lock around the wrapped
+    // sinks (ignored by coro_driver::thread, which is always thread-safe).
+    // Blocks: never (the thread driver starts its thread and returns). Allocates: the whole
+    // queue up front (options.max_queue_size slots). Throws: spdlog_ex naming the field, its
+    // value and the valid range when an option is invalid, or naming a null sink; what
+    // std::thread throws. Threads: any.
+    coro_sink_base(std::vector<sink_ptr> sinks, coro_sink_options options, bool thread_safe);
 
 private:
     coro_detail::coro_core_ptr core_;
+};
+
+// coro_sink_mt and coro_sink_st; any Mutex other than details::null_mutex is thread-safe.
+// The contracts are coro_sink_base's.
+template <typename Mutex>
+class coro_sink : public coro_sink_base {
+public:
+    explicit coro_sink(std::vector<sink_ptr> sinks, coro_sink_options options = {})
+        : coro_sink_base(
+              std::move(sinks), std::move(options), !std::is_same_v<Mutex, details::null_mutex>) {}
 };
 
 using coro_sink_mt = coro_sink<std::mutex>;
