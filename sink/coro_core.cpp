@@ -3,10 +3,7 @@
 #include "coro_core.h"
 
 #include "crash_registry.h"
-#include "event_loop_driver.h"
-#include "inline_driver.h"
 #include "text.h"
-#include "thread_driver.h"
 
 #include <spdlog/common.h>
 
@@ -25,20 +22,6 @@ coro_sink_options validated(coro_sink_options options) {
     return options;
 }
 }  // namespace
-
-std::unique_ptr<driver> make_driver(coro_core &core) {
-    switch (core.options().driver) {
-        case coro_driver::thread:
-            return std::make_unique<thread_driver>(core);
-        case coro_driver::event_loop:
-            return std::make_unique<event_loop_driver>(core);
-        case coro_driver::cooperative:
-            return std::make_unique<inline_driver>(core, true);
-        case coro_driver::manual:
-            break;
-    }
-    return std::make_unique<inline_driver>(core, false);
-}
 
 coro_core::coro_core(std::vector<sink_ptr> sinks, coro_sink_options options, bool thread_safe)
     : options_(validated(std::move(options))),

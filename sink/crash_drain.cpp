@@ -13,6 +13,7 @@
 #include "crash_registry.h"
 
 #include "text.h"
+#include "time_math.h"
 
 #include <spdlog/sinks/coro_crash_drain.h>
 
@@ -34,13 +35,6 @@ thread_local char thread_identity;
 
 // The thread that drains now (or drained for a crash and is letting the process die).
 std::atomic<const void *> drainer{nullptr};
-
-// Deadlines come from user input (coro_crash_drain_now accepts any milliseconds): keep
-// `now + deadline` far from overflowing.
-std::chrono::milliseconds saturated(std::chrono::milliseconds d) {
-    constexpr auto limit = std::chrono::milliseconds(std::chrono::hours(24 * 365));
-    return d > limit ? limit : d;
-}
 
 }  // namespace
 
@@ -64,7 +58,7 @@ void release_drain() noexcept { drainer.store(nullptr, std::memory_order_release
 std::size_t drain_all(real_clock::time_point start,
                       std::chrono::milliseconds deadline,
                       bool dying) noexcept {
-    deadline = saturated(deadline);
+    deadline = capped_wait(deadline);  // user input: keep now + deadline from overflowing
     // The last quarter is kept for flushing: a written message still in a stdio buffer is
     // lost as surely as a queued one.
     const real_clock::time_point write_until = start + (deadline - deadline / 4);
@@ -157,7 +151,7 @@ std::size_t coro_core::crash_drain(time_point write_until, bool dying) noexcept 
 std::size_t coro_crash_drain_now(std::chrono::milliseconds deadline) noexcept {
     using namespace coro_detail;
     if (deadline.count() <= 0) return 0;
-    deadline = saturated(deadline);
+    deadline = capped_wait(deadline);  // user input: keep now + deadline from overflowing
     const auto start = real_clock::now();
     if (claim_drain(start + deadline) != drain_claim::claimed) return 0;
     const std::size_t written = drain_all(start, deadline, false);

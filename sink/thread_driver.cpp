@@ -26,6 +26,7 @@
 #include "thread_driver.h"
 
 #include "error_reporter.h"
+#include "guarded_call.h"
 #include "text.h"
 
 #include <algorithm>
@@ -227,14 +228,16 @@ bool thread_driver::stop_thread(std::chrono::milliseconds grace) noexcept {
     thread_.detach();
     orphaned_ = true;
     lock.unlock();
-    try {
-        if (handler) {
-            handler(message);
-        } else {
-            write_error_line(message);
-        }
-    } catch (...) {
-    }
+    // Not through the core's reporter: the core may be gone by now.
+    guarded_call(
+        [&] {
+            if (handler) {
+                handler(message);
+            } else {
+                write_error_line(message);
+            }
+        },
+        [](const char *) {});
     return false;
 }
 

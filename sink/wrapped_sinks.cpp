@@ -102,17 +102,15 @@ bool wrapped_sinks::flush_all() noexcept {
 
 bool wrapped_sinks::fallback_quietly(const details::log_msg *msg) noexcept {
     if (!fallback_) return false;
-    try {
-        if (msg != nullptr) {
-            fallback_->log(*msg);
-        } else {
-            fallback_->flush();
-        }
-        return true;
-    } catch (...) {
-        counts_.count(tally::backend_error);
-        return false;
-    }
+    return guarded_call(
+        [&] {
+            if (msg != nullptr) {
+                fallback_->log(*msg);
+            } else {
+                fallback_->flush();
+            }
+        },
+        [&](const char *) { counts_.count(tally::backend_error); });
 }
 
 void wrapped_sinks::track(std::vector<sink_ptr> &pending) {
